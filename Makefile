@@ -1,0 +1,108 @@
+# Image URL to use all building/pushing image targets
+IMG ?= dockwatch:dev
+
+# Tools are built once and cached outside the checkout, so a fresh clone (and
+# CI on the same machine) reuses them.
+CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dockwatch
+TOOLS_BIN ?= $(CACHE_DIR)/bin
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+CONTROLLER_GEN ?= $(TOOLS_BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+
+# kubectl carries kustomize, so no separate kustomize binary is needed.
+KUBECTL ?= kubectl
+GO_TEST_FLAGS ?= -timeout 45m
+
+# Setting SHELL to bash allows bash commands to be executed by recipes.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD and the RBAC ClusterRole from the Go markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods for the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: verify-generated
+verify-generated: manifests generate ## Fail when generated files are not committed as generated.
+	@git diff --exit-code -- config api || { echo "generated files are stale: run 'make manifests generate' and commit"; exit 1; }
+
+.PHONY: fmt
+fmt: ## Run go fmt against code.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet against code.
+	go vet ./...
+
+.PHONY: test
+test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
+	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
+
+.PHONY: bench
+bench: envtest ## Run the benchmarks against real daemons and print ratios to `docker stats --no-stream`.
+	hack/bench.sh
+
+.PHONY: demo
+demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
+	hack/demo.sh
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager and the dockwatch CLI into bin/.
+	go build -o bin/manager ./cmd
+	go build -o bin/dockwatch ./cmd/dockwatch
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
+	go run ./cmd
+
+.PHONY: docker-build
+docker-build: ## Build the container image (one image for cluster and node mode).
+	docker build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Install the CRD into the cluster in the current kubeconfig.
+	$(KUBECTL) apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: manifests ## Remove the CRD (and every DockerHost) from the cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy the cluster-mode manager (image $(IMG)); add the agents with `kubectl apply -k config/agent`.
+	cd config/manager && $(KUBECTL) kustomize . >/dev/null
+	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Remove the cluster-mode manager and everything it installed.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
+##@ Dependencies
+
+.PHONY: envtest
+envtest: ## Build (first time, ~20 min) or reuse kube-apiserver and etcd for envtest; prints their directory.
+	@hack/setup-envtest.sh
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into the tools cache if needed.
+$(CONTROLLER_GEN):
+	@mkdir -p $(TOOLS_BIN)
+	@echo "building controller-gen $(CONTROLLER_TOOLS_VERSION) into $(TOOLS_BIN)"
+	GOBIN=$(TOOLS_BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(TOOLS_BIN)/controller-gen $(CONTROLLER_GEN)
