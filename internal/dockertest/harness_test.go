@@ -125,12 +125,16 @@ type recordingTB struct {
 	outcome, msg string
 }
 
+// Helper is a no-op; the wrapped test's helper marking is irrelevant here.
 func (r *recordingTB) Helper() {}
 
+// Skipf records a skip instead of ending the test.
 func (r *recordingTB) Skipf(format string, args ...any) { r.record("skip", format, args) }
 
+// Fatalf records a failure instead of ending the test.
 func (r *recordingTB) Fatalf(format string, args ...any) { r.record("fatal", format, args) }
 
+// record keeps the first outcome, which is the one Require acts on.
 func (r *recordingTB) record(outcome, format string, args []any) {
 	if r.outcome == "" {
 		r.outcome, r.msg = outcome, fmt.Sprintf(format, args...)
