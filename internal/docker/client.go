@@ -1,0 +1,202 @@
+// Package docker connects to one Docker daemon and takes snapshots of its
+// containers' utilization.
+//
+// The Client is read-only by construction: the only http.RoundTripper the
+// Docker Engine client gets refuses every method but GET/HEAD and every path
+// but ping, version, info, container list, inspect and stats. Stats requests
+// for one poll run concurrently (the daemon answers all waiting requests in
+// one collector tick), and on API >= 1.41 use one-shot sampling with the
+// previous sample kept here, per container, for the CPU deltas.
+//
+// The package knows nothing of Kubernetes besides the label selector type.
+// Errors are *OpError values naming the operation and the endpoint.
+package docker
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/client"
+)
+
+// Versions of the Engine API that change what the Client does.
+const (
+	// MinAPIVersion is the oldest API the Client accepts (Docker Engine 1.12,
+	// 2016): the oldest the Docker client library still speaks, and the first
+	// with API version negotiation.
+	MinAPIVersion = "1.24"
+	// OneShotAPIVersion is the first API with stats?one-shot=true (Engine
+	// 20.10); older daemons are sampled with stream=false, which makes each
+	// request wait for a second collector tick.
+	OneShotAPIVersion = "1.41"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultTimeout            = 10 * time.Second
+	DefaultMaxConcurrentStats = 256
+)
+
+// Config says how to reach one daemon.
+type Config struct {
+	// Endpoint is unix:///path, tcp://host:port, or https://host:port (tcp + TLS).
+	Endpoint string
+	// TLS is the client TLS material. nil with tcp:// means plaintext; nil
+	// with https:// means TLS verified against the system roots.
+	TLS *TLSMaterial
+	// APIVersion pins the API version ("1.41"); "" negotiates with the daemon.
+	APIVersion string
+	// Timeout bounds each call to the daemon; DefaultTimeout when zero.
+	Timeout time.Duration
+	// MaxConcurrentStats bounds concurrent stats requests per snapshot;
+	// DefaultMaxConcurrentStats when zero, so 100 containers finish in about
+	// one collector tick.
+	MaxConcurrentStats int
+}
+
+// DaemonInfo identifies the daemon, from /version and /info.
+type DaemonInfo struct {
+	Version, APIVersion, OS, KernelVersion string
+	NCPU                                   int
+	MemTotalBytes                          int64
+	// TLSPeer is the subject CN and SANs of the daemon's certificate, ""
+	// without TLS, with " (unverified)" when verification is switched off.
+	TLSPeer string
+	// OSType is "linux" or "windows"; it selects the stats formulas.
+	OSType string
+	// NegotiatedAPIVersion is the API version the Client speaks to this
+	// daemon: the pinned one, or the lower of the daemon's and the library's.
+	NegotiatedAPIVersion string
+}
+
+// Client talks to one daemon. It is safe for concurrent use.
+type Client struct {
+	endpoint endpoint
+	timeout  time.Duration
+	maxStats int
+	pinned   string
+
+	docker *client.Client
+	guard  *readOnlyTransport
+	base   *http.Transport
+
+	negotiateMu sync.Mutex
+	apiVersion  string // set once by the first successful ping
+
+	memory *sampleMemory
+}
+
+// apiVersionPattern is the "major.minor" form Docker uses for API versions.
+var apiVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+
+// New validates cfg and builds a Client without any network I/O, so
+// configuration mistakes (endpoint, PEM, mismatched key) surface at once.
+func New(cfg Config) (*Client, error) {
+	ep, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPinnedVersion(cfg.APIVersion); err != nil {
+		return nil, err
+	}
+	tlsConfig, err := tlsConfigFor(ep, cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		endpoint: ep,
+		timeout:  orDefault(cfg.Timeout, DefaultTimeout),
+		maxStats: orDefault(cfg.MaxConcurrentStats, DefaultMaxConcurrentStats),
+		pinned:   cfg.APIVersion,
+		memory:   newSampleMemory(),
+	}
+	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout)
+	c.guard = &readOnlyTransport{next: c.base}
+	c.docker, err = client.NewClientWithOpts(c.dockerOptions(tlsConfig != nil)...)
+	if err != nil {
+		return nil, fmt.Errorf("set up Docker client for %s: %w", ep.raw, err)
+	}
+	return c, nil
+}
+
+// dockerOptions wires the Docker client to the read-only transport. WithHost
+// must come first: it configures the library's default transport, which
+// WithHTTPClient then replaces.
+func (c *Client) dockerOptions(useTLS bool) []client.Opt {
+	opts := []client.Opt{
+		client.WithHost(c.endpoint.dockerHost()),
+		client.WithHTTPClient(&http.Client{Transport: c.guard, CheckRedirect: client.CheckRedirect}),
+		client.WithUserAgent("dockwatch"),
+	}
+	if useTLS {
+		opts = append(opts, client.WithScheme("https"))
+	}
+	if c.pinned != "" {
+		return append(opts, client.WithVersion(c.pinned))
+	}
+	return append(opts, client.WithAPIVersionNegotiation())
+}
+
+// checkPinnedVersion rejects a pinned version the Client could not use.
+func checkPinnedVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	if !apiVersionPattern.MatchString(v) {
+		return fmt.Errorf("API version %q is not of the form 1.41", v)
+	}
+	if versions.LessThan(v, MinAPIVersion) {
+		return fmt.Errorf("%w: pinned API version %s is older than %s, the oldest dockwatch supports", ErrAPITooOld, v, MinAPIVersion)
+	}
+	return nil
+}
+
+// tlsConfigFor decides whether the endpoint talks TLS and builds its config.
+func tlsConfigFor(ep endpoint, m *TLSMaterial) (*tls.Config, error) {
+	if m == nil && !ep.https {
+		return nil, nil
+	}
+	if ep.network == "unix" {
+		return nil, fmt.Errorf("endpoint %s: TLS settings given for a unix socket, which does not use TLS", ep.raw)
+	}
+	if m == nil {
+		m = &TLSMaterial{} // https:// without material: system roots
+	}
+	return m.clientConfig()
+}
+
+// orDefault returns v, or def when v is not positive.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Close releases idle connections. The Client must not be used afterwards.
+func (c *Client) Close() error {
+	c.base.CloseIdleConnections()
+	return c.docker.Close()
+}
+
+// Endpoint returns the endpoint as configured, for logs and messages.
+func (c *Client) Endpoint() string { return c.endpoint.raw }
+
+// call runs one daemon request under the per-call timeout and turns its
+// failure into an *OpError saying what was done where.
+func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	callCtx, sink := withRawErrorSink(callCtx)
+	err := fn(callCtx)
+	if err == nil {
+		return nil
+	}
+	return newOpError(op, c.endpoint.raw, c.timeout, err, sink.get(), ctx.Err())
+}

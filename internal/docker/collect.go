@@ -1,0 +1,198 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/client"
+
+	"github.com/dockwatch/dockwatch/internal/stats"
+)
+
+// maxStatsBytes bounds one stats document; real ones are a few KiB, so a
+// larger answer is not a stats document and must not fill memory.
+const maxStatsBytes = 1 << 20
+
+// sampleResult is the outcome for one selected container.
+type sampleResult struct {
+	stats   ContainerStats
+	sampled bool  // a stats request was due (the container is live)
+	err     error // nil, ErrContainerGone, or this container's own failure
+}
+
+// collect samples every target concurrently, at most c.maxStats at once,
+// because the daemon answers all requests waiting in one collector tick:
+// sequential requests would take a tick each. The first failure of the
+// daemon itself cancels the rest and fails the poll.
+func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
+	oneShot := !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
+	workCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]sampleResult, len(targets))
+	var (
+		wg        sync.WaitGroup
+		hostOnce  sync.Once
+		hostErr   error
+		semaphore = make(chan struct{}, c.maxStats)
+	)
+launch:
+	for i, target := range targets {
+		select {
+		case semaphore <- struct{}{}:
+		case <-workCtx.Done():
+			break launch
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-semaphore; wg.Done() }()
+			results[i] = c.sampleContainer(workCtx, target, daemon.OSType, oneShot)
+			if err := results[i].err; isHostFailure(err) {
+				hostOnce.Do(func() { hostErr = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	return results, c.pollError(ctx, hostErr, results)
+}
+
+// pollError decides whether the collected results fail the whole poll.
+func (c *Client) pollError(ctx context.Context, hostErr error, results []sampleResult) error {
+	if hostErr != nil {
+		return hostErr
+	}
+	if err := ctx.Err(); err != nil {
+		return &OpError{Op: "get container stats", Endpoint: c.endpoint.raw, Err: err}
+	}
+	return allFailedError(results)
+}
+
+// isHostFailure reports errors that concern the daemon, not one container:
+// it cannot be reached, TLS fails, or the read-only guard refused a call.
+func isHostFailure(err error) bool {
+	if err == nil || isGone(err) {
+		return false
+	}
+	if _, refused := errors.AsType[*RefusedRequestError](err); refused {
+		return true
+	}
+	return client.IsErrConnectionFailed(err) || TLSFailureCause(err) != ""
+}
+
+// sampleContainer reads one container's CPU limit (cached) and stats, and
+// computes its usage against the previous sample kept for it.
+func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osType string, oneShot bool) sampleResult {
+	cs := ContainerStats{
+		ID: s.ID, Name: containerName(s), Image: s.Image, State: string(s.State), Labels: s.Labels,
+	}
+	if !isLive(s.State) {
+		return sampleResult{stats: cs}
+	}
+	limit, err := c.cpuLimit(ctx, s.ID, cs.Name)
+	if err != nil {
+		return sampleResult{stats: cs, sampled: true, err: err}
+	}
+	cur, statsOS, err := c.fetchStats(ctx, s.ID, cs.Name, oneShot)
+	if err != nil {
+		return sampleResult{stats: cs, sampled: true, err: err}
+	}
+	if statsOS == "" {
+		statsOS = osType
+	}
+	var prev *container.StatsResponse
+	if oneShot {
+		prev = c.memory.swapSample(s.ID, cur)
+	}
+	cs.Usage = stats.Compute(cur, prev, statsOS, limit)
+	return sampleResult{stats: cs, sampled: true}
+}
+
+// cpuLimit returns the container's CPU limit in cores, inspecting it only
+// the first time: limits rarely change, and inspect per poll would double
+// the requests.
+func (c *Client) cpuLimit(ctx context.Context, id, name string) (float64, error) {
+	if limit, ok := c.memory.cpuLimit(id); ok {
+		return limit, nil
+	}
+	var resp container.InspectResponse
+	err := c.call(ctx, "inspect container "+name, func(ctx context.Context) (err error) {
+		resp, err = c.docker.ContainerInspect(ctx, id)
+		return err
+	})
+	if err != nil {
+		return 0, markGone(err)
+	}
+	var limit float64
+	if resp.ContainerJSONBase != nil && resp.HostConfig != nil {
+		r := resp.HostConfig.Resources
+		limit = stats.CPULimitCores(r.NanoCPUs, r.CPUQuota, r.CPUPeriod)
+	}
+	c.memory.setCPULimit(id, limit)
+	return limit, nil
+}
+
+// fetchStats reads one stats document: one-shot (API >= 1.41, the daemon
+// answers at once with an empty precpu) or stream=false (the daemon waits
+// for a second sample and fills precpu). It also returns the OS type the
+// daemon announces for the container.
+func (c *Client) fetchStats(ctx context.Context, id, name string, oneShot bool) (*container.StatsResponse, string, error) {
+	var (
+		sample *container.StatsResponse
+		osType string
+	)
+	err := c.call(ctx, "get stats of container "+name, func(ctx context.Context) error {
+		var reader container.StatsResponseReader
+		var err error
+		if oneShot {
+			reader, err = c.docker.ContainerStatsOneShot(ctx, id)
+		} else {
+			reader, err = c.docker.ContainerStats(ctx, id, false)
+		}
+		if err != nil {
+			return err
+		}
+		defer reader.Body.Close()
+		osType = reader.OSType
+		sample, err = readStats(reader.Body)
+		return err
+	})
+	if err != nil {
+		return nil, "", markGone(err)
+	}
+	if sample.Read.IsZero() {
+		// A container that stopped after the list gets an all-zero document.
+		return nil, "", fmt.Errorf("%w: the daemon returned an empty sample for container %s", ErrContainerGone, name)
+	}
+	return sample, osType, nil
+}
+
+// readStats reads and decodes a bounded stats body.
+func readStats(body io.Reader) (*container.StatsResponse, error) {
+	data, err := io.ReadAll(io.LimitReader(body, maxStatsBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read stats body: %w", err)
+	}
+	if len(data) > maxStatsBytes {
+		return nil, fmt.Errorf("%w: answer larger than %d bytes", stats.ErrMalformedStats, maxStatsBytes)
+	}
+	return stats.Decode(data)
+}
+
+// markGone tags the daemon's "no such container" and "not running"
+// answers, which mean the container left between list and stats.
+func markGone(err error) error {
+	if cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
+		return fmt.Errorf("%w: %w", ErrContainerGone, err)
+	}
+	return err
+}
+
+// isGone reports a container that vanished or stopped during the poll.
+func isGone(err error) bool {
+	return errors.Is(err, ErrContainerGone)
+}

@@ -1,0 +1,153 @@
+package docker
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// RefusedRequestError is returned for any request the read-only guard blocks.
+// dockwatch only observes daemons; a request outside the small allow-list
+// means a bug (or a library doing more than asked), never something to send.
+type RefusedRequestError struct {
+	Method, Path string
+}
+
+func (e *RefusedRequestError) Error() string {
+	return fmt.Sprintf("dockwatch is read-only: refused %s %s", e.Method, e.Path)
+}
+
+// apiVersionPrefix matches the optional "/v1.41" the Docker client puts in
+// front of every versioned path.
+var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+(/|$)`)
+
+// allowedRequest is the read-only allow-list: GET/HEAD on the endpoints
+// needed to ping, identify, list, inspect and sample containers.
+func allowedRequest(method, urlPath string) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return false
+	}
+	if urlPath == "" || path.Clean(urlPath) != urlPath {
+		return false // "..", "//" or a trailing slash: not a path we build
+	}
+	if loc := apiVersionPrefix.FindStringIndex(urlPath); loc != nil {
+		urlPath = "/" + urlPath[loc[1]:]
+	}
+	switch urlPath {
+	case "/_ping", "/version", "/info", "/containers/json":
+		return true
+	}
+	parts := strings.Split(strings.TrimPrefix(urlPath, "/"), "/")
+	return len(parts) == 3 && parts[0] == "containers" && parts[1] != "" &&
+		(parts[2] == "json" || parts[2] == "stats")
+}
+
+// readOnlyTransport is the only RoundTripper the Docker client gets, so the
+// client is read-only by construction rather than by discipline. It also
+// remembers the daemon's TLS identity and the raw transport error of a
+// call, which the Docker client would otherwise replace with a generic text.
+type readOnlyTransport struct {
+	next http.RoundTripper
+	peer atomic.Pointer[tls.ConnectionState]
+}
+
+func (t *readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !allowedRequest(req.Method, req.URL.Path) {
+		if req.Body != nil {
+			_ = req.Body.Close() // RoundTrip must close the body, even on error
+		}
+		err := &RefusedRequestError{Method: req.Method, Path: req.URL.Path}
+		rawErrorFrom(req.Context()).record(err)
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		rawErrorFrom(req.Context()).record(err)
+		return nil, err
+	}
+	if resp.TLS != nil {
+		t.peer.Store(resp.TLS)
+	}
+	return resp, nil
+}
+
+// peerDescription is the identity of the daemon's certificate seen last.
+func (t *readOnlyTransport) peerDescription() string {
+	return describePeer(t.peer.Load())
+}
+
+// rawErrorSink carries, through a request's context, the error the
+// transport saw, so the Client can report "connect: connection refused"
+// instead of the Docker client's "Cannot connect to the Docker daemon".
+type rawErrorSink struct {
+	mu  sync.Mutex
+	err error
+}
+
+type rawErrorKey struct{}
+
+// withRawErrorSink returns a context whose requests record transport errors.
+func withRawErrorSink(ctx context.Context) (context.Context, *rawErrorSink) {
+	sink := &rawErrorSink{}
+	return context.WithValue(ctx, rawErrorKey{}, sink), sink
+}
+
+// rawErrorFrom returns the sink of ctx, or nil when the call has none.
+func rawErrorFrom(ctx context.Context) *rawErrorSink {
+	sink, _ := ctx.Value(rawErrorKey{}).(*rawErrorSink)
+	return sink
+}
+
+// record keeps the first error: later ones are often consequences (a GET
+// retry after a failed HEAD) and hide the cause.
+func (s *rawErrorSink) record(err error) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// get returns the recorded error, nil when none.
+func (s *rawErrorSink) get() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// idleConnTimeout outlives the default 30 s poll interval, so connections
+// (and TLS sessions) are reused between polls instead of renegotiated.
+const idleConnTimeout = 90 * time.Second
+
+// newHTTPTransport dials the endpoint itself (unix socket or TCP) and keeps
+// enough idle connections for one poll's concurrent stats requests.
+func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration) *http.Transport {
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		TLSClientConfig:     tlsConfig,
+		TLSHandshakeTimeout: timeout,
+		MaxIdleConns:        maxConns,
+		MaxIdleConnsPerHost: maxConns,
+		IdleConnTimeout:     idleConnTimeout,
+	}
+	if ep.network == "unix" {
+		t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "unix", ep.address)
+		}
+		return t
+	}
+	t.Proxy = http.ProxyFromEnvironment // as the docker CLI does for tcp://
+	t.DialContext = dialer.DialContext
+	return t
+}
