@@ -81,6 +81,9 @@ func NewCerts(t TB, opts CertOptions) *Certs {
 		t.Fatalf("create cert dir: %v", err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := claimDir(dir); err != nil {
+		t.Fatalf("create cert dir: %v", err)
+	}
 	c, err := buildCerts(dir, opts)
 	if err != nil {
 		t.Fatalf("create certificates in %s: %v", dir, err)

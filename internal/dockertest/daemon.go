@@ -75,6 +75,7 @@ type Daemon struct {
 // directory because unix socket paths are limited to 108 bytes.
 func Start(t TB, opts Options) *Daemon {
 	t.Helper()
+	sweepStale(t)
 	d, err := newDaemon(opts)
 	if err != nil {
 		t.Fatalf("prepare docker daemon: %v (install with: %s)", err, InstallHint)
@@ -107,9 +108,9 @@ func newDaemon(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create daemon dir: %w", err)
 	}
-	// An empty config file keeps a host's /etc/docker/daemon.json out.
-	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("write daemon config: %w", err)
+	if err := prepareDir(dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
 	sock := filepath.Join(dir, "d.sock")
 	return &Daemon{
@@ -117,6 +118,18 @@ func newDaemon(opts Options) (*Daemon, error) {
 		Dir: dir, LogFile: filepath.Join(dir, "dockerd.log"),
 		opts: opts, dockerd: dockerd, docker: docker, known: map[string]bool{},
 	}, nil
+}
+
+// prepareDir marks dir as this process's and writes an empty daemon config,
+// which keeps a host's /etc/docker/daemon.json out.
+func prepareDir(dir string) error {
+	if err := claimDir(dir); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
+		return fmt.Errorf("write daemon config: %w", err)
+	}
+	return nil
 }
 
 // useCerts makes c the daemon's certificates (nil keeps the current ones).
