@@ -33,6 +33,9 @@ func parseEndpoint(raw string) (endpoint, error) {
 	if strings.TrimSpace(raw) == "" {
 		return endpoint{}, fmt.Errorf("endpoint is empty: %s", endpointHelp)
 	}
+	if !strings.Contains(raw, "://") {
+		return endpoint{}, fmt.Errorf("endpoint %q has no scheme: %s", raw, endpointHelp)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return endpoint{}, fmt.Errorf("endpoint %q: %w (%s)", raw, err, endpointHelp)

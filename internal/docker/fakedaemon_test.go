@@ -51,16 +51,21 @@ type fakeDaemon struct {
 // with the tcp:// endpoint a Client should use.
 func newFakeDaemon(t *testing.T, apiVersion string, containers ...fakeContainer) (*fakeDaemon, string) {
 	t.Helper()
-	f := &fakeDaemon{
+	f := newFakeHandler(apiVersion, containers...)
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, "tcp://" + srv.Listener.Addr().String()
+}
+
+// newFakeHandler builds the fake without serving it, for TLS servers.
+func newFakeHandler(apiVersion string, containers ...fakeContainer) *fakeDaemon {
+	return &fakeDaemon{
 		apiVersion:   apiVersion,
 		containers:   containers,
 		replies:      map[string]statsReply{},
 		statsCalls:   map[string]int{},
 		inspectCalls: map[string]int{},
 	}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, "tcp://" + srv.Listener.Addr().String()
 }
 
 var versionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+`)

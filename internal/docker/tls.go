@@ -76,7 +76,13 @@ func (m *TLSMaterial) clientConfig() (*tls.Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{pair}
+		// Always present our certificate. Go's default sends none when the
+		// daemon's acceptable-CA list does not name its issuer, and the
+		// daemon then reports "certificate required", hiding the real
+		// cause ("unknown certificate authority").
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return &pair, nil
+		}
 	}
 	return cfg, nil
 }
