@@ -34,7 +34,7 @@ func TestSnapshotRequestsStatsConcurrently(t *testing.T) {
 
 func TestSnapshotBoundsConcurrentStats(t *testing.T) {
 	fake, endpoint := newFakeDaemon(t, "1.41", runningContainers("app", 40)...)
-	fake.gate = newStatsGate(8, 200*time.Millisecond)
+	fake.gate = newStatsGate(8, 2*time.Second)
 	c := newTestClient(t, Config{Endpoint: endpoint, MaxConcurrentStats: 8})
 	if snap := mustSnapshot(t, c, Selection{}); len(snap.Containers) != 40 {
 		t.Fatalf("%d containers, want 40", len(snap.Containers))
