@@ -29,7 +29,7 @@ help: ## Display this help.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and the RBAC ClusterRole from the Go markers.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true paths="./..." output:crd:artifacts:config=config/crd/bases
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods for the API types.
@@ -85,9 +85,16 @@ uninstall: manifests ## Remove the CRD (and every DockerHost) from the cluster.
 	$(KUBECTL) delete --ignore-not-found -k config/crd
 
 .PHONY: deploy
-deploy: manifests ## Deploy the cluster-mode manager (image $(IMG)); add the agents with `kubectl apply -k config/agent`.
-	cd config/manager && $(KUBECTL) kustomize . >/dev/null
+deploy: manifests ## Deploy the CRD and the cluster-mode manager with image $(IMG).
 	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+
+.PHONY: deploy-agents
+deploy-agents: ## Add node mode: the agent DaemonSet (image $(IMG)) beside a `make deploy`.
+	$(KUBECTL) kustomize config/agent | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy-agents
+undeploy-agents: ## Remove the node agents (their DockerHosts stay until their Nodes go).
+	$(KUBECTL) delete --ignore-not-found -k config/agent
 
 .PHONY: undeploy
 undeploy: ## Remove the cluster-mode manager and everything it installed.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provides kube-apiserver, etcd (and kubectl) for controller-runtime's envtest
+# Provides kube-apiserver, etcd and kubectl for controller-runtime's envtest
 # and prints the directory that holds them, for KUBEBUILDER_ASSETS.
 #
 # No download of prebuilt binaries reaches our machines, so the control plane
@@ -15,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { echo "setup-envtest: $*" >&2; }
 
-has_assets() { [[ -x "$1/kube-apiserver" && -x "$1/etcd" ]]; }
+has_assets() { [[ -x "$1/kube-apiserver" && -x "$1/etcd" && -x "$1/kubectl" ]]; }
 
 if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
   if has_assets "$KUBEBUILDER_ASSETS"; then
@@ -56,8 +56,13 @@ build() { # build NAME MODULE_DIR PACKAGE
 build etcd etcd go.etcd.io/etcd/server/v3
 build kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 
-# envtest looks for kubectl beside the other binaries; link the machine's one.
-if [[ ! -e "$assets/kubectl" ]] && command -v kubectl >/dev/null; then
-  ln -s "$(command -v kubectl)" "$assets/kubectl"
+# Tests drive kubectl from beside the other binaries: the machine's own when it
+# has one, else one built from the same Kubernetes release.
+if [[ ! -e "$assets/kubectl" ]]; then
+  if command -v kubectl >/dev/null; then
+    ln -s "$(command -v kubectl)" "$assets/kubectl"
+  else
+    build kubectl kube-apiserver k8s.io/kubernetes/cmd/kubectl
+  fi
 fi
 echo "$assets"

@@ -65,6 +65,9 @@ const (
 	AnnotationValue       = "dockwatch.io/value"
 	AnnotationThreshold   = "dockwatch.io/threshold"
 	AnnotationSeverity    = "dockwatch.io/severity"
+	// AnnotationReason says why an alert changed: Breached, Cleared,
+	// ContainerGone, RuleRemoved, RuleChanged or Ignored.
+	AnnotationReason = "dockwatch.io/reason"
 )
 
 // Docker container labels that tune dockwatch per container.

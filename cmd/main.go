@@ -1,0 +1,164 @@
+// Command manager runs the dockwatch controller, either cluster-wide
+// (--mode=cluster, one replica with leader election, polling every
+// DockerHost without spec.nodeName) or as a node agent (--mode=node, one per
+// node from a DaemonSet, polling the node's own Docker socket).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/controllers"
+)
+
+var (
+	scheme   = runtime.NewScheme()
+	setupLog = ctrl.Log.WithName("setup")
+)
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(dockwatchv1.AddToScheme(scheme))
+}
+
+// flags are the manager's command-line settings.
+type flags struct {
+	metricsAddr, probeAddr string
+	leaderElect            bool
+	mode, nodeName         string
+	namespace              string
+	dockerSocket           string
+	templateFile           string
+	concurrency            int
+	retryMaxDelay          time.Duration
+}
+
+func parseFlags() (flags, zap.Options) {
+	var f flags
+	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "The address the health probe endpoint binds to.")
+	flag.BoolVar(&f.leaderElect, "leader-elect", false, "Enable leader election (cluster mode), so only one replica polls.")
+	flag.StringVar(&f.mode, "mode", "cluster", "cluster: poll DockerHosts without spec.nodeName; node: poll this node's own Docker socket.")
+	flag.StringVar(&f.nodeName, "node-name", os.Getenv("NODE_NAME"), "Node mode: this node's name (default $NODE_NAME, set from the downward API).")
+	flag.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Node mode: namespace of the node's DockerHost (default $POD_NAMESPACE).")
+	flag.StringVar(&f.dockerSocket, "docker-socket", "/var/run/docker.sock", "Node mode: path of the node's Docker socket.")
+	flag.StringVar(&f.templateFile, "dockerhost-template", "", "Node mode: YAML file with a DockerHost spec used when the agent creates its host.")
+	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 8, "How many DockerHosts are polled at once.")
+	flag.DurationVar(&f.retryMaxDelay, "retry-max-delay", 5*time.Minute, "Longest backoff between polls of an unreachable daemon.")
+	opts := zap.Options{Development: false}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	return f, opts
+}
+
+func main() {
+	f, zapOpts := parseFlags()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := run(f); err != nil {
+		setupLog.Error(err, "Manager stopped with an error")
+		os.Exit(1)
+	}
+}
+
+// run wires the manager and blocks until it is told to stop.
+func run(f flags) error {
+	scope, err := scopeFor(f)
+	if err != nil {
+		return err
+	}
+	cfg := ctrl.GetConfigOrDie()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect && f.mode == "cluster",
+		LeaderElectionID:              "dockwatch.io",
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         scope.CacheOptions(),
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("create clientset: %w", err)
+	}
+	recorder, stopEvents := controllers.NewEventRecorder(clientset, scheme, "dockwatch")
+	defer stopEvents()
+
+	reconciler := &controllers.DockerHostReconciler{
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Scheme:      mgr.GetScheme(),
+		Recorder:    recorder,
+		Clock:       clock.RealClock{},
+		Connections: controllers.NewConnectionCache(controllers.DialDocker),
+		Alerts:      controllers.NewAlertMemory(),
+		Metrics:     controllers.NewMetrics(metrics.Registry),
+		Scope:       scope,
+	}
+	if err := reconciler.SetupWithManager(mgr, controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}); err != nil {
+		return fmt.Errorf("set up DockerHost controller: %w", err)
+	}
+	if f.mode == "node" {
+		if err := addNodeAgent(mgr, f, setupLog); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("set up health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("set up ready check: %w", err)
+	}
+	setupLog.Info("Starting manager", "mode", f.mode, "node", scope.NodeName)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// scopeFor checks the mode flags and says which hosts this manager serves.
+func scopeFor(f flags) (controllers.Scope, error) {
+	switch f.mode {
+	case "cluster":
+		return controllers.Scope{}, nil
+	case "node":
+		if f.nodeName == "" {
+			return controllers.Scope{}, fmt.Errorf("--mode=node needs --node-name or NODE_NAME")
+		}
+		if f.namespace == "" {
+			return controllers.Scope{}, fmt.Errorf("--mode=node needs --namespace or POD_NAMESPACE")
+		}
+		return controllers.Scope{NodeName: f.nodeName}, nil
+	default:
+		return controllers.Scope{}, fmt.Errorf("--mode must be cluster or node, not %q", f.mode)
+	}
+}
+
+// addNodeAgent makes sure this node's DockerHost exists once the manager runs.
+func addNodeAgent(mgr ctrl.Manager, f flags, log logr.Logger) error {
+	agent, err := controllers.NewNodeAgent(mgr.GetClient(), mgr.GetAPIReader(), controllers.NodeAgentOptions{
+		NodeName:     f.nodeName,
+		Namespace:    f.namespace,
+		DockerSocket: f.dockerSocket,
+		TemplateFile: f.templateFile,
+	})
+	if err != nil {
+		return fmt.Errorf("set up node agent: %w", err)
+	}
+	log.Info("Node agent will register this node's Docker daemon", "node", f.nodeName, "socket", f.dockerSocket)
+	return mgr.Add(agent)
+}

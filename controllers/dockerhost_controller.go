@@ -1,0 +1,160 @@
+// Package controllers holds the DockerHost reconciler: it polls each host's
+// Docker daemon, writes a bounded utilization summary into status and turns
+// threshold transitions into Kubernetes Events.
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/docker"
+)
+
+// Defaults applied when the spec leaves a value out (the API server defaults
+// interval; these cover objects created before a default existed).
+const (
+	defaultInterval = 30 * time.Second
+	maxTimeout      = 10 * time.Second
+)
+
+// DockerHostReconciler polls the Docker daemon named by each DockerHost.
+type DockerHostReconciler struct {
+	client.Client
+	// APIReader reads Secrets uncached: the manager caches only their
+	// metadata, so certificate data is held in memory only while in use.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  record.EventRecorder
+	Clock     clock.PassiveClock
+
+	// Connections keeps one Docker client per DockerHost.
+	Connections *ConnectionCache
+	// Alerts keeps each host's active alerts between polls.
+	Alerts *AlertMemory
+	// Metrics exports utilization to Prometheus; nil disables it.
+	Metrics *Metrics
+	// Scope decides which hosts this manager serves (cluster or one node).
+	Scope Scope
+}
+
+// +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// Reconcile polls one DockerHost: fetch, resolve TLS, poll, summarise,
+// evaluate thresholds, notify, and one deferred status patch.
+func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	host := &dockwatchv1.DockerHost{}
+	if err := r.Get(ctx, req.NamespacedName, host); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.NamespacedName)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("get DockerHost %s: %w", req.NamespacedName, err)
+	}
+	if !r.Scope.Serves(host) {
+		return ctrl.Result{}, nil
+	}
+
+	patch := client.MergeFrom(host.DeepCopy())
+	before := host.Status.DeepCopy()
+	defer func() {
+		r.notify(host, before)
+		if err := r.Status().Patch(ctx, host, patch); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patch status of %s: %w", req.NamespacedName, err))
+		}
+	}()
+
+	markInsecure(host)
+	if host.Spec.Suspend {
+		markSuspended(host)
+		return ctrl.Result{}, nil
+	}
+	return r.reconcile(ctx, host)
+}
+
+// reconcile does one poll and records its outcome in host.Status. Spec and
+// Secret problems end without an error (the watch on the spec or Secret
+// retries); daemon failures return one, so the workqueue backs off.
+func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.DockerHost) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+
+	conn, selection, err := r.connect(ctx, host)
+	if err != nil {
+		var cfgErr *configError
+		if errors.As(err, &cfgErr) {
+			markConfigError(host, cfgErr)
+			logger.Info("DockerHost cannot be polled as configured", "reason", cfgErr.reason, "error", cfgErr.Error())
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+
+	snap, took, err := r.poll(ctx, host, conn, selection)
+	if err != nil {
+		markUnreachable(host, err)
+		r.Metrics.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
+		return ctrl.Result{}, fmt.Errorf("poll %s: %w", host.Spec.Endpoint, err)
+	}
+
+	now := r.Clock.Now()
+	summarise(host, snap, now, took)
+	evaluation := r.evaluate(host, snap, now)
+	r.notifyAlerts(host, evaluation.Transitions)
+	markPolled(host)
+	r.Metrics.observePoll(host, snap, took)
+
+	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
+	return ctrl.Result{RequeueAfter: jitter(pollInterval(host))}, nil
+}
+
+// poll takes one snapshot of the host's containers within the spec's timeout.
+func (r *DockerHostReconciler) poll(ctx context.Context, host *dockwatchv1.DockerHost, conn HostClient, selection docker.Selection) (*docker.Snapshot, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout(host))
+	defer cancel()
+	start := r.Clock.Now()
+	snap, err := conn.Snapshot(ctx, selection)
+	return snap, r.Clock.Since(start), err
+}
+
+// forget drops everything kept in memory for a deleted host.
+func (r *DockerHostReconciler) forget(key client.ObjectKey) {
+	r.Connections.Forget(key)
+	r.Alerts.Forget(key)
+	r.Metrics.forget(key)
+}
+
+// pollInterval is the spec's interval, or the default for objects that lack one.
+func pollInterval(host *dockwatchv1.DockerHost) time.Duration {
+	if host.Spec.Interval != nil && host.Spec.Interval.Duration > 0 {
+		return host.Spec.Interval.Duration
+	}
+	return defaultInterval
+}
+
+// pollTimeout is the spec's timeout, defaulting to the smaller of 10s and the interval.
+func pollTimeout(host *dockwatchv1.DockerHost) time.Duration {
+	if host.Spec.Timeout != nil && host.Spec.Timeout.Duration > 0 {
+		return host.Spec.Timeout.Duration
+	}
+	return min(maxTimeout, pollInterval(host))
+}
+
+// jitter stretches d by up to 10% so hosts created together drift apart
+// instead of polling (and loading the API server) in lockstep.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}

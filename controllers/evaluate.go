@@ -1,0 +1,153 @@
+package controllers
+
+import (
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/alert"
+	"github.com/dockwatch/dockwatch/internal/docker"
+)
+
+// maxAlertsInStatus bounds status.alerts (the CRD allows 200). Alerts past it
+// are still tracked in memory and counted in the summary; only a controller
+// restart forgets them, after which they start over as Pending.
+const maxAlertsInStatus = 100
+
+// AlertMemory keeps each host's active alerts between polls. It is seeded
+// from status.alerts the first time a host is seen, so a restarted
+// controller neither fires an alert twice nor forgets one that is firing.
+type AlertMemory struct {
+	mu     sync.Mutex
+	alerts map[client.ObjectKey][]alert.Alert
+}
+
+// NewAlertMemory returns an empty memory.
+func NewAlertMemory() *AlertMemory {
+	return &AlertMemory{alerts: map[client.ObjectKey][]alert.Alert{}}
+}
+
+// load returns the host's alerts, seeding them from status on first use.
+func (m *AlertMemory) load(host *dockwatchv1.DockerHost) []alert.Alert {
+	key := client.ObjectKeyFromObject(host)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if alerts, ok := m.alerts[key]; ok {
+		return alerts
+	}
+	return alertsFromStatus(host.Status.Alerts)
+}
+
+func (m *AlertMemory) store(key client.ObjectKey, alerts []alert.Alert) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.alerts[key] = alerts
+}
+
+// Forget drops a deleted host's alerts.
+func (m *AlertMemory) Forget(key client.ObjectKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.alerts, key)
+}
+
+// evaluate runs the host's threshold rules over the snapshot, stores the
+// next alert set in memory and status, and returns the transitions to notify.
+func (r *DockerHostReconciler) evaluate(host *dockwatchv1.DockerHost, snap *docker.Snapshot, now time.Time) alert.Result {
+	result := alert.Evaluate(r.Alerts.load(host), rulesFor(host.Spec.Thresholds), targetsFor(snap.Containers), now)
+	r.Alerts.store(client.ObjectKeyFromObject(host), result.Alerts)
+
+	host.Status.Alerts, host.Status.AlertsOmitted = alertStatuses(result.Alerts)
+	firing, pending := alert.Counts(result.Alerts)
+	host.Status.Summary.AlertsFiring, host.Status.Summary.AlertsPending = int32(firing), int32(pending)
+	if len(result.Warnings) > 0 {
+		log.Log.WithName("alerts").Info("Ignoring unusable threshold overrides", "dockerhost", client.ObjectKeyFromObject(host), "warnings", result.Warnings)
+	}
+	return result
+}
+
+// rulesFor converts the spec's threshold rules, applying their defaults.
+func rulesFor(specs []dockwatchv1.ThresholdRule) []alert.Rule {
+	rules := make([]alert.Rule, 0, len(specs))
+	for _, s := range specs {
+		rule := alert.Rule{Name: s.Name, Metric: string(s.Metric), Above: s.Above,
+			ClearBelow: alert.ClearBelowOrAbove(s.Above, s.ClearBelow), Severity: string(s.Severity)}
+		if s.For != nil {
+			rule.For = s.For.Duration
+		}
+		if rule.Severity == "" {
+			rule.Severity = string(dockwatchv1.SeverityWarning)
+		}
+		rules = append(rules, rule)
+	}
+	return rules
+}
+
+// targetsFor gives the alert machine each container's figures by metric. A
+// figure the engine could not compute yet (first CPU sample, no CPU limit)
+// is left out, so it neither breaches nor clears a rule.
+func targetsFor(containers []docker.ContainerStats) []alert.Target {
+	targets := make([]alert.Target, 0, len(containers))
+	for _, c := range containers {
+		values := map[string]float64{}
+		if c.State == "" || c.State == "running" {
+			if c.CPUPercent != nil {
+				values[string(dockwatchv1.MetricCPUPercent)] = *c.CPUPercent
+			}
+			if c.CPULimitPercent != nil {
+				values[string(dockwatchv1.MetricCPULimitPercent)] = *c.CPULimitPercent
+			}
+			if c.MemoryLimitBytes > 0 {
+				values[string(dockwatchv1.MetricMemoryPercent)] = c.MemoryPercent
+			}
+			values[string(dockwatchv1.MetricMemoryBytes)] = float64(c.MemoryUsageBytes)
+			values[string(dockwatchv1.MetricPIDs)] = float64(c.PIDs)
+		}
+		targets = append(targets, alert.Target{ID: c.ID, Name: c.Name, Values: values, Labels: c.Labels})
+	}
+	return targets
+}
+
+// alertStatuses writes the first maxAlertsInStatus alerts (the machine sorts
+// firing ones first) into the API form and counts the rest.
+func alertStatuses(alerts []alert.Alert) ([]dockwatchv1.AlertStatus, int32) {
+	n := min(len(alerts), maxAlertsInStatus)
+	out := make([]dockwatchv1.AlertStatus, 0, n)
+	for _, a := range alerts[:n] {
+		out = append(out, dockwatchv1.AlertStatus{
+			Rule:        a.Rule,
+			ContainerID: a.ContainerID,
+			Container:   a.Container,
+			Metric:      dockwatchv1.Metric(a.Metric),
+			Value:       round2(a.Value),
+			Threshold:   a.Threshold,
+			Severity:    dockwatchv1.Severity(a.Severity),
+			State:       dockwatchv1.AlertState(a.State),
+			Since:       metav1.Time{Time: a.Since},
+		})
+	}
+	return out, int32(len(alerts) - n)
+}
+
+// alertsFromStatus rebuilds the alert machine's state from status.alerts.
+func alertsFromStatus(statuses []dockwatchv1.AlertStatus) []alert.Alert {
+	alerts := make([]alert.Alert, 0, len(statuses))
+	for _, s := range statuses {
+		alerts = append(alerts, alert.Alert{
+			Rule:        s.Rule,
+			ContainerID: s.ContainerID,
+			Container:   s.Container,
+			Metric:      string(s.Metric),
+			Value:       s.Value,
+			Threshold:   s.Threshold,
+			Severity:    string(s.Severity),
+			State:       alert.State(s.State),
+			Since:       s.Since.Time,
+		})
+	}
+	return alerts
+}

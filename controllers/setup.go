@@ -1,0 +1,118 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	crhandler "sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+)
+
+// secretRefIndex indexes DockerHosts by the Secret they reference, so a
+// changed Secret finds its hosts without listing them all.
+const secretRefIndex = ".spec.tls.secretRef.name"
+
+// Scope says which DockerHosts a manager serves. The cluster-mode manager
+// (NodeName "") serves hosts without spec.nodeName; a node agent serves only
+// the host whose spec.nodeName is its node. Between them every host is
+// polled exactly once.
+type Scope struct {
+	NodeName string
+}
+
+// Serves reports whether this manager polls host.
+func (s Scope) Serves(host *dockwatchv1.DockerHost) bool {
+	return host.Spec.NodeName == s.NodeName
+}
+
+// CacheOptions filter the DockerHost informer at the API server by
+// spec.nodeName (a selectable field of the CRD), so a node agent neither
+// receives nor holds other nodes' hosts, and the cluster manager none of them.
+func (s Scope) CacheOptions() cache.Options {
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&dockwatchv1.DockerHost{}: {Field: fields.OneTermEqualSelector("spec.nodeName", s.NodeName)},
+	}}
+}
+
+// Options tune the controller.
+type Options struct {
+	// MaxConcurrentReconciles is how many hosts are polled at once. A hung
+	// daemon holds one worker for at most its timeout.
+	MaxConcurrentReconciles int
+	// RetryBaseDelay and RetryMaxDelay bound the backoff after a failed poll.
+	RetryBaseDelay, RetryMaxDelay time.Duration
+}
+
+// SetupWithManager registers the reconciler: it watches DockerHosts (spec
+// changes only, so its own status patches do not re-trigger it) and the
+// metadata of Secrets they reference.
+func (r *DockerHostReconciler) SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	return r.setupWithManager(mgr, opts, r)
+}
+
+// setupWithManager registers handler (r itself, or a test's wrapper around it).
+func (r *DockerHostReconciler) setupWithManager(mgr ctrl.Manager, opts Options, handler reconcile.Reconciler) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &dockwatchv1.DockerHost{}, secretRefIndex,
+		func(obj client.Object) []string {
+			if name := secretName(obj.(*dockwatchv1.DockerHost)); name != "" {
+				return []string{name}
+			}
+			return nil
+		}); err != nil {
+		return fmt.Errorf("index DockerHosts by Secret: %w", err)
+	}
+	if opts.RetryBaseDelay <= 0 {
+		opts.RetryBaseDelay = time.Second
+	}
+	if opts.RetryMaxDelay <= 0 {
+		opts.RetryMaxDelay = 5 * time.Minute
+	}
+
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("dockerhost").
+		For(&dockwatchv1.DockerHost{}, builder.WithPredicates(
+			predicate.GenerationChangedPredicate{},
+			predicate.NewPredicateFuncs(func(obj client.Object) bool {
+				return r.Scope.Serves(obj.(*dockwatchv1.DockerHost))
+			})))
+	// Node hosts read a local socket and never use a Secret, so agents need
+	// (and are granted) no access to Secrets at all.
+	if r.Scope.NodeName == "" {
+		b = b.Watches(&corev1.Secret{}, crhandler.EnqueueRequestsFromMapFunc(r.hostsForSecret), builder.OnlyMetadata)
+	}
+	return b.WithOptions(controller.Options{
+		MaxConcurrentReconciles: max(1, opts.MaxConcurrentReconciles),
+		RateLimiter: workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](
+			opts.RetryBaseDelay, opts.RetryMaxDelay),
+	}).
+		Complete(handler)
+}
+
+// hostsForSecret maps a Secret event to the DockerHosts that reference it.
+func (r *DockerHostReconciler) hostsForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var hosts dockwatchv1.DockerHostList
+	if err := r.List(ctx, &hosts, client.InNamespace(secret.GetNamespace()),
+		client.MatchingFields{secretRefIndex: secret.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing DockerHosts for a changed Secret", "secret", client.ObjectKeyFromObject(secret))
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(hosts.Items))
+	for i := range hosts.Items {
+		if r.Scope.Serves(&hosts.Items[i]) {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&hosts.Items[i])})
+		}
+	}
+	return requests
+}
