@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit statuses, as docker and most Unix tools use them.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError is a mistake in how dockwatch was called; it exits 2, so
+// scripts can tell a typo from a daemon that is down.
+type usageError struct {
+	err error
+	// helpCmd is the command whose --help explains the mistake.
+	helpCmd string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageErrorf builds a usageError; the command is filled in by the caller
+// that knows it (see withHelp).
+func usageErrorf(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// withHelp points a usage error at the --help of cmd, leaving other errors
+// alone.
+func withHelp(err error, cmd string) error {
+	if ue, ok := errors.AsType[*usageError](err); ok && ue.helpCmd == "" {
+		ue.helpCmd = cmd
+	}
+	return err
+}
+
+// errHelpShown ends a run that printed help on request: exit 0.
+var errHelpShown = errors.New("help shown")
+
+// report writes the one-line error users see and picks the exit status.
+// Multi-line causes are folded so scripts and logs get exactly one line.
+func report(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, errHelpShown):
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "dockwatch: interrupted")
+		return exitFailure
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if ue, ok := errors.AsType[*usageError](err); ok {
+		help := "dockwatch --help"
+		if ue.helpCmd != "" {
+			help = "dockwatch " + ue.helpCmd + " --help"
+		}
+		fmt.Fprintf(stderr, "dockwatch: %s (see '%s')\n", msg, help)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "dockwatch: %s\n", msg)
+	return exitFailure
+}

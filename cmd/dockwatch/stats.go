@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dockwatch/dockwatch/internal/docker"
+)
+
+// statsHelp is `dockwatch stats --help`.
+var statsHelp = `Usage:  dockwatch stats [OPTIONS]
+
+Show the utilization of running containers once, like
+'docker stats --no-stream'. CPU % needs two samples, so two snapshots are
+taken --interval apart; 100% is one full core.
+
+Options:
+  -a, --all                 Include stopped containers (without figures)
+      --filter name=GLOB    Only containers whose name matches the glob, e.g.
+                            name=web-* (repeat: any of the names)
+      --filter label=SEL    Only containers whose labels match the selector,
+                            e.g. label=env=prod, label='tier in (web,api)'
+                            (repeat: all must match)
+      --interval duration   Time between the two samples (default 1s; the
+                            daemon samples once a second, so keep it >= 1s)
+      --json                Print one JSON document instead of a table
+      --no-trunc            Print full container IDs
+
+` + connectionHelp
+
+// defaultInterval matches the daemon's one-second collector tick: two
+// snapshots closer than that can land in the same tick and give no CPU.
+const defaultInterval = time.Second
+
+// statsFlags are the options of the stats command.
+type statsFlags struct {
+	filters            filterList
+	all, json, noTrunc bool
+	interval           time.Duration
+}
+
+// register adds the stats options to fs.
+func (s *statsFlags) register(fs *flag.FlagSet) {
+	fs.Var(&s.filters, "filter", "")
+	fs.BoolVar(&s.all, "a", false, "")
+	fs.BoolVar(&s.all, "all", false, "")
+	fs.BoolVar(&s.json, "json", false, "")
+	fs.BoolVar(&s.noTrunc, "no-trunc", false, "")
+	fs.DurationVar(&s.interval, "interval", defaultInterval, "")
+}
+
+// runStats takes two snapshots --interval apart and prints the second,
+// whose CPU figures are computed against the first.
+func runStats(ctx context.Context, args []string, g *globalFlags, e env) error {
+	var opts statsFlags
+	fs := newFlagSet("stats")
+	opts.register(fs)
+	if err := parseCommand(fs, args, g, statsHelp, e); err != nil {
+		return err
+	}
+	if opts.interval <= 0 {
+		return usageErrorf("--interval must be positive, got %s", opts.interval)
+	}
+	sel, err := parseFilters(opts.filters, opts.all)
+	if err != nil {
+		return err
+	}
+	client, err := connect(*g, e)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	snap, err := snapshotPair(ctx, client, sel, opts.interval)
+	if err != nil {
+		return err
+	}
+	warnSkipped(e.stderr, snap.Skipped)
+	if opts.json {
+		return writeJSON(e.stdout, snap)
+	}
+	return writeTable(e.stdout, snap.Containers, snap.Daemon.OSType, opts.noTrunc)
+}
+
+// snapshotPair takes the baseline snapshot, waits, and returns the second.
+func snapshotPair(ctx context.Context, client *docker.Client, sel docker.Selection, interval time.Duration) (*docker.Snapshot, error) {
+	if _, err := client.Snapshot(ctx, sel); err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+	}
+	return client.Snapshot(ctx, sel)
+}
+
+// warnSkipped says on stderr which selected containers have no figures
+// (they stopped during the poll, or their own request failed); the output
+// stays valid and the exit status 0, as the rest was read.
+func warnSkipped(stderr io.Writer, skipped []docker.SkippedContainer) {
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "dockwatch: warning: no figures for container %s: %v\n", s.Name, s.Err)
+	}
+}
+
+// statsDocument is the --json output: one document per run.
+type statsDocument struct {
+	Daemon     daemonJSON      `json:"daemon"`
+	Containers []containerJSON `json:"containers"`
+}
+
+// daemonJSON identifies the daemon the figures come from.
+type daemonJSON struct {
+	Version       string `json:"version"`
+	APIVersion    string `json:"apiVersion"`
+	OS            string `json:"os"`
+	NCPU          int    `json:"ncpu"`
+	MemTotalBytes int64  `json:"memTotalBytes"`
+}
+
+// containerJSON is one container; the CPU figures are null when unknown
+// (a container first seen in the second snapshot, or not running).
+type containerJSON struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Image            string   `json:"image"`
+	CPUPercent       *float64 `json:"cpuPercent"`
+	CPULimitPercent  *float64 `json:"cpuLimitPercent"`
+	MemoryUsageBytes uint64   `json:"memoryUsageBytes"`
+	MemoryLimitBytes uint64   `json:"memoryLimitBytes"`
+	MemoryPercent    float64  `json:"memoryPercent"`
+	NetRxBytes       uint64   `json:"netRxBytes"`
+	NetTxBytes       uint64   `json:"netTxBytes"`
+	BlockReadBytes   uint64   `json:"blockReadBytes"`
+	BlockWriteBytes  uint64   `json:"blockWriteBytes"`
+	PIDs             uint64   `json:"pids"`
+}
+
+// writeJSON prints the snapshot as one indented JSON document. Containers
+// is always an array, never null, so consumers need no special case.
+func writeJSON(out io.Writer, snap *docker.Snapshot) error {
+	d := snap.Daemon
+	doc := statsDocument{
+		Daemon: daemonJSON{Version: d.Version, APIVersion: d.APIVersion, OS: d.OS,
+			NCPU: d.NCPU, MemTotalBytes: d.MemTotalBytes},
+		Containers: make([]containerJSON, 0, len(snap.Containers)),
+	}
+	for _, c := range snap.Containers {
+		doc.Containers = append(doc.Containers, containerJSON{
+			ID: c.ID, Name: c.Name, Image: c.Image,
+			CPUPercent: c.CPUPercent, CPULimitPercent: c.CPULimitPercent,
+			MemoryUsageBytes: c.MemoryUsageBytes, MemoryLimitBytes: c.MemoryLimitBytes, MemoryPercent: c.MemoryPercent,
+			NetRxBytes: c.NetRxBytes, NetTxBytes: c.NetTxBytes,
+			BlockReadBytes: c.BlockReadBytes, BlockWriteBytes: c.BlockWriteBytes, PIDs: c.PIDs,
+		})
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
