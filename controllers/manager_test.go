@@ -132,7 +132,7 @@ func waitCondition(t *testing.T, key client.ObjectKey, condType string, status m
 		if c == nil {
 			return false, "no condition"
 		}
-		return c.Status == status && (reason == "" || c.Reason == reason), c.Status + " " + c.Reason + ": " + c.Message
+		return c.Status == status && (reason == "" || c.Reason == reason), string(c.Status) + " " + c.Reason + ": " + c.Message
 	})
 	return host
 }

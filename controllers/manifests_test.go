@@ -28,7 +28,6 @@ func TestRenderedManifestsAreAccepted(t *testing.T) {
 		{"config/default", []string{"CustomResourceDefinition", "Deployment", "ClusterRole", "ServiceAccount", "Service", "Role"}},
 		{"config/agent", []string{"DaemonSet", "ClusterRole", "ServiceAccount", "ConfigMap"}},
 		{"config/crd", []string{"CustomResourceDefinition"}},
-		{"config/rbac", []string{"ClusterRole"}},
 		{"config/samples", []string{"DockerHost"}},
 	} {
 		t.Run(overlay.dir, func(t *testing.T) {

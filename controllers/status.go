@@ -122,7 +122,7 @@ func markPolled(host *dockwatchv1.DockerHost) {
 
 // markUnreachable records a failed poll; the last good figures stay in status.
 func markUnreachable(host *dockwatchv1.DockerHost, err error) {
-	msg := fmt.Sprintf("Cannot reach the Docker daemon at %s: %v", host.Spec.Endpoint, err)
+	msg := fmt.Sprintf("Docker daemon unreachable: %v", err)
 	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
 	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
 }
