@@ -35,7 +35,9 @@ type runningManager struct {
 
 // startManager runs a manager for scope until the test ends (or stop is
 // called). Retries back off at most one second, so failure tests stay short.
-func startManager(t *testing.T, scope Scope) *runningManager {
+// With agent options it runs in node mode, registering its node's host as
+// cmd/main.go does.
+func startManager(t *testing.T, scope Scope, agent ...NodeAgentOptions) *runningManager {
 	t.Helper()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testScheme,
@@ -60,6 +62,15 @@ func startManager(t *testing.T, scope Scope) *runningManager {
 	counter := &countingReconciler{inner: r, count: &atomic.Int64{}}
 	if err := counter.setup(mgr); err != nil {
 		t.Fatalf("set up controller: %v", err)
+	}
+	for _, opts := range agent {
+		nodeAgent, err := NewNodeAgent(mgr.GetClient(), mgr.GetAPIReader(), opts)
+		if err != nil {
+			t.Fatalf("create node agent: %v", err)
+		}
+		if err := mgr.Add(nodeAgent); err != nil {
+			t.Fatalf("add node agent: %v", err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -127,7 +138,10 @@ func waitCondition(t *testing.T, key client.ObjectKey, condType string, status m
 	t.Helper()
 	var host *dockwatchv1.DockerHost
 	waitFor(t, timeout, fmt.Sprintf("%s %s=%s %s", key, condType, status, reason), func() (bool, string) {
-		host = getHost(t, key)
+		host = &dockwatchv1.DockerHost{}
+		if err := k8sClient.Get(context.Background(), key, host); err != nil {
+			return false, err.Error()
+		}
 		c := meta.FindStatusCondition(host.Status.Conditions, condType)
 		if c == nil {
 			return false, "no condition"

@@ -157,7 +157,12 @@ func newNamespace(t *testing.T) string {
 	if err := k8sClient.Create(context.Background(), ns); err != nil {
 		t.Fatalf("create namespace: %v", err)
 	}
-	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), ns) })
+	// envtest runs no namespace controller, so a deleted namespace keeps its
+	// objects: delete the hosts explicitly, or later tests' managers poll them.
+	t.Cleanup(func() {
+		_ = k8sClient.DeleteAllOf(context.Background(), &dockwatchv1.DockerHost{}, client.InNamespace(ns.Name))
+		_ = k8sClient.Delete(context.Background(), ns)
+	})
 	return ns.Name
 }
 
