@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
@@ -26,30 +27,31 @@ func runPing(ctx context.Context, args []string, g *globalFlags, e env) error {
 	if err := parseCommand(fs, args, g, pingHelp, e); err != nil {
 		return err
 	}
-	client, err := connect(*g, e)
+	client, cfg, err := connect(*g, e)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 	info, err := client.Ping(ctx)
 	if err != nil {
-		return err
+		return explainTLS(err, cfg.TLS, time.Now())
 	}
 	return printPing(e.stdout, client.Endpoint(), info)
 }
 
 // connect resolves the connection settings and builds a client; nothing is
 // sent yet, so configuration mistakes are reported before any network I/O.
-func connect(g globalFlags, e env) (*docker.Client, error) {
+// The configuration is returned too, to explain TLS failures afterwards.
+func connect(g globalFlags, e env) (*docker.Client, docker.Config, error) {
 	cfg, err := resolveConfig(g, e.getenv)
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
 	client, err := docker.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", cfg.Endpoint, err)
+		return nil, cfg, fmt.Errorf("connect to %s: %w", cfg.Endpoint, err)
 	}
-	return client, nil
+	return client, cfg, nil
 }
 
 // printPing writes what identifies the daemon, one "Key: value" per line.

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dockwatch/dockwatch/internal/docker"
+)
+
+// clientRejectedPrefix starts the causes the docker package gives when the
+// daemon refused our client certificate (as opposed to us refusing its).
+const clientRejectedPrefix = "TLS handshake failed: the daemon "
+
+// clientCertError is a daemon's refusal of our client certificate with the
+// reason found by checking the certificate we sent. dockerd answers a
+// missing, expired or foreign certificate with the same "bad certificate"
+// alert, so its answer alone cannot tell the user what to fix.
+type clientCertError struct {
+	op     *docker.OpError
+	reason string
+}
+
+func (e *clientCertError) Error() string {
+	return fmt.Sprintf("%s on %s: TLS handshake failed: %s (the daemon said: %v)", e.op.Op, e.op.Endpoint, e.reason, e.op.Err)
+}
+
+func (e *clientCertError) Unwrap() error { return e.op }
+
+// explainTLS replaces a generic "the daemon rejected the client
+// certificate" with the reason found locally, when there is one.
+func explainTLS(err error, m *docker.TLSMaterial, now time.Time) error {
+	opErr, ok := errors.AsType[*docker.OpError](err)
+	if !ok || m == nil || !strings.HasPrefix(opErr.Cause, clientRejectedPrefix) {
+		return err
+	}
+	if reason := clientCertProblem(m, now); reason != "" {
+		return &clientCertError{op: opErr, reason: reason}
+	}
+	return err
+}
+
+// clientCertProblem checks the client certificate the way the daemon will:
+// present, within its validity, and issued by the CA that also signed the
+// daemon's certificate (ca.pem verified it, and docker-machine issues both
+// from one CA). It returns "" when nothing is wrong on our side.
+func clientCertProblem(m *docker.TLSMaterial, now time.Time) string {
+	if len(m.Cert) == 0 {
+		return "no client certificate was given, and the daemon requires one (cert.pem and key.pem in the TLS folder, or --tlscert/--tlskey)"
+	}
+	cert, err := firstCertificate(m.Cert)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case now.After(cert.NotAfter):
+		return fmt.Sprintf("the client certificate (cert.pem) expired on %s; issue a new one", cert.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(cert.NotBefore):
+		return fmt.Sprintf("the client certificate (cert.pem) is not valid before %s; check the clocks", cert.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if signedByCA(cert, m.CA, now) {
+		return ""
+	}
+	return "the client certificate (cert.pem) is not signed by the CA in ca.pem, which the daemon's certificate is signed by; use the cert.pem and key.pem issued with that CA"
+}
+
+// firstCertificate parses the leaf of a PEM certificate file.
+func firstCertificate(pemBytes []byte) (*x509.Certificate, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, errors.New("no PEM certificate")
+	}
+	return x509.ParseCertificate(block.Bytes)
+}
+
+// signedByCA reports whether cert verifies as a client certificate against
+// the CA bundle; with no CA to compare, it gives the benefit of the doubt.
+func signedByCA(cert *x509.Certificate, caPEM []byte, now time.Time) bool {
+	pool := x509.NewCertPool()
+	if len(caPEM) == 0 || !pool.AppendCertsFromPEM(caPEM) {
+		return true
+	}
+	_, err := cert.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	return err == nil
+}
