@@ -53,7 +53,7 @@ test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real 
 
 .PHONY: bench
 bench: envtest ## Run the benchmarks against real daemons and print ratios to `docker stats --no-stream`.
-	hack/bench.sh
+	hack/bench.sh $(BENCH_ARGS)
 
 .PHONY: demo
 demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
