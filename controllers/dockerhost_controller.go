@@ -123,10 +123,15 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 
 // poll takes one snapshot of the host's containers within the spec's timeout.
 func (r *DockerHostReconciler) poll(ctx context.Context, host *dockwatchv1.DockerHost, conn HostClient, selection docker.Selection) (*docker.Snapshot, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, pollTimeout(host))
+	timeout := pollTimeout(host)
+	pollCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := r.Clock.Now()
-	snap, err := conn.Snapshot(ctx, selection)
+	snap, err := conn.Snapshot(pollCtx, selection)
+	if err != nil && ctx.Err() == nil && errors.Is(pollCtx.Err(), context.DeadlineExceeded) {
+		// Our own deadline cut the poll: say so in words a user can act on.
+		err = fmt.Errorf("no answer within %s (spec.timeout): %w", timeout, err)
+	}
 	return snap, r.Clock.Since(start), err
 }
 

@@ -47,7 +47,7 @@ func TestTLSHostFromDockerMachineSecretBecomesReady(t *testing.T) {
 	daemon.RunIdle(t, "capped", "-m", "64m")
 	ns := newNamespace(t)
 	createSecretFromDir(t, ns, "docker-machine-test", daemon.CertDir)
-	startManager(t, Scope{})
+	mgr := startManager(t, Scope{})
 
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "tls-host", Namespace: ns},
@@ -84,6 +84,40 @@ func TestTLSHostFromDockerMachineSecretBecomesReady(t *testing.T) {
 		t.Errorf("kubectl get dockerhosts does not show a Ready host:\n%s (%v)", out, err)
 	}
 	t.Logf("kubectl get dockerhosts:\n%s", out)
+
+	// The same figures reach Prometheus, labelled by host and container.
+	if v, ok := gaugeValue(t, mgr, "dockwatch_container_cpu_percent", "busy"); !ok || v < 60 {
+		t.Errorf("dockwatch_container_cpu_percent{container=busy} = %v (present %v), want about 100", v, ok)
+	}
+	if v, ok := gaugeValue(t, mgr, "dockwatch_container_memory_bytes", "capped"); !ok || v <= 0 {
+		t.Errorf("dockwatch_container_memory_bytes{container=capped} = %v (present %v)", v, ok)
+	}
+	if v, ok := gaugeValue(t, mgr, "dockwatch_host_up", ""); !ok || v != 1 {
+		t.Errorf("dockwatch_host_up = %v (present %v), want 1", v, ok)
+	}
+}
+
+// gaugeValue reads a gauge from the manager's registry, for the series of a
+// container ("" for a host-level series).
+func gaugeValue(t *testing.T, mgr *runningManager, name, container string) (float64, bool) {
+	t.Helper()
+	families, err := mgr.metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range families {
+		if family.GetName() != name {
+			continue
+		}
+		for _, m := range family.GetMetric() {
+			for _, label := range m.GetLabel() {
+				if container == "" || (label.GetName() == "container" && label.GetValue() == container) {
+					return m.GetGauge().GetValue(), true
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 func TestThresholdFiresOnceAfterForAndResolves(t *testing.T) {
