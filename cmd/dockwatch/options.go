@@ -110,6 +110,11 @@ func resolveConfig(g globalFlags, getenv func(string) string) (docker.Config, er
 	if cfg.Endpoint, err = normalizeHost(host, useTLS); err != nil {
 		return docker.Config{}, err
 	}
+	if strings.HasPrefix(cfg.Endpoint, "unix://") && !g.tlsFromFlags() {
+		// `-H unix://...` after `eval $(docker-machine env)`: the
+		// variables are meant for the machine, not for the local socket.
+		useTLS = false
+	}
 	if useTLS {
 		if cfg.TLS, err = g.loadTLS(getenv); err != nil {
 			return docker.Config{}, err
@@ -136,6 +141,12 @@ func (g globalFlags) wantTLS(getenv func(string) string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// tlsFromFlags reports whether TLS was asked for on the command line
+// rather than inherited from DOCKER_TLS_VERIFY.
+func (g globalFlags) tlsFromFlags() bool {
+	return (g.set["tlsverify"] && g.tlsVerify) || g.set["tls-dir"]
 }
 
 // certDir is the folder the default ca.pem/cert.pem/key.pem are read from,

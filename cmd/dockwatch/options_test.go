@@ -52,7 +52,17 @@ type resolved struct {
 	ca, cert, key        string
 }
 
-func TestResolveConfigFollowsDockerFlagAndEnvConventions(t *testing.T) {
+// resolveCase is one command line and environment and what it resolves to.
+type resolveCase struct {
+	name string
+	args []string
+	env  map[string]string
+	want resolved
+}
+
+// conventionCases are docker's flag and environment rules, one per case,
+// over cert folders made for the test.
+func conventionCases(t *testing.T) []resolveCase {
 	machine := certDirFixture(t, "ca.pem", "cert.pem", "key.pem")
 	other := certDirFixture(t, "ca.pem", "cert.pem", "key.pem")
 	caOnly := certDirFixture(t, "ca.pem")
@@ -69,12 +79,7 @@ func TestResolveConfigFollowsDockerFlagAndEnvConventions(t *testing.T) {
 		return resolved{tls: true, ca: dir + "/ca.pem", cert: dir + "/cert.pem", key: dir + "/key.pem", timeout: 10 * time.Second}
 	}
 	withEndpoint := func(r resolved, ep string) resolved { r.endpoint = ep; return r }
-	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want resolved
-	}{
+	return []resolveCase{
 		{"nothing set: the local socket", nil, nil,
 			resolved{endpoint: "unix:///var/run/docker.sock", timeout: 10 * time.Second}},
 		{"DOCKER_HOST without TLS", nil, map[string]string{"DOCKER_HOST": "unix:///run/d.sock"},
@@ -88,6 +93,8 @@ func TestResolveConfigFollowsDockerFlagAndEnvConventions(t *testing.T) {
 		{"any non-empty DOCKER_TLS_VERIFY is on, as in docker", nil,
 			map[string]string{"DOCKER_HOST": "tcp://127.0.0.1:2376", "DOCKER_CERT_PATH": machine, "DOCKER_TLS_VERIFY": "0"},
 			withEndpoint(tlsFiles(machine), "tcp://127.0.0.1:2376")},
+		{"a unix socket ignores TLS from the environment", []string{"-H", "unix:///x.sock"}, machineEnv,
+			resolved{endpoint: "unix:///x.sock", timeout: 10 * time.Second}},
 		{"--tlsverify=false wins over DOCKER_TLS_VERIFY", []string{"--tlsverify=false"}, machineEnv,
 			resolved{endpoint: "tcp://127.0.0.1:2376", timeout: 10 * time.Second}},
 		{"--tls-dir wins over DOCKER_CERT_PATH and implies TLS", []string{"--tls-dir", other, "-H", "tcp://127.0.0.1:2376"},
@@ -112,7 +119,10 @@ func TestResolveConfigFollowsDockerFlagAndEnvConventions(t *testing.T) {
 		{"API version from env", nil, map[string]string{"DOCKER_API_VERSION": "1.39"},
 			resolved{endpoint: "unix:///var/run/docker.sock", apiVersion: "1.39", timeout: 10 * time.Second}},
 	}
-	for _, tt := range tests {
+}
+
+func TestResolveConfigFollowsDockerFlagAndEnvConventions(t *testing.T) {
+	for _, tt := range conventionCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := resolveArgs(t, tt.args, tt.env)
 			if err != nil {
