@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockwatch/dockwatch/internal/dockertest"
 )
@@ -194,4 +195,16 @@ func TestHelpListsEveryFlag(t *testing.T) {
 			t.Errorf("stats help does not mention %s", spelled)
 		}
 	})
+}
+
+func TestInterruptedStatsExits130(t *testing.T) {
+	fake := dockertest.NewFakeAPI(t, "app", 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr bytes.Buffer
+	e := env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr}
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	code := run(ctx, []string{"-H", fake.Host, "stats", "--interval", "1h"}, e)
+	if code != 130 || stderr.String() != "dockwatch: interrupted\n" || stdout.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %q; want 130 and one line", code, stderr.String(), stdout.String())
+	}
 }

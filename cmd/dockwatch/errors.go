@@ -8,11 +8,13 @@ import (
 	"strings"
 )
 
-// Exit statuses, as docker and most Unix tools use them.
+// Exit statuses, as docker and most Unix tools use them (130 is what a
+// shell reports for a command ended by Ctrl-C).
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
 )
 
 // usageError is a mistake in how dockwatch was called; it exits 2, so
@@ -53,7 +55,7 @@ func report(err error, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "dockwatch: interrupted")
-		return exitFailure
+		return exitInterrupted
 	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	if ue, ok := errors.AsType[*usageError](err); ok {

@@ -107,9 +107,7 @@ func resolveConfig(g globalFlags, getenv func(string) string) (docker.Config, er
 	if !g.set["host"] {
 		host = getenv(envHost)
 	}
-	if cfg.Endpoint, err = normalizeHost(host, useTLS); err != nil {
-		return docker.Config{}, err
-	}
+	cfg.Endpoint = normalizeHost(host, useTLS)
 	if strings.HasPrefix(cfg.Endpoint, "unix://") && !g.tlsFromFlags() {
 		// `-H unix://...` after `eval $(docker-machine env)`: the
 		// variables are meant for the machine, not for the local socket.
@@ -214,23 +212,23 @@ func readTLSFile(f tlsFile) ([]byte, error) {
 // (or tcp://localhost:2376 with TLS), and tcp://HOST without a port gets
 // 2376 with TLS and 2375 without. Everything else is left for the docker
 // package to validate, whose errors say what a valid endpoint looks like.
-func normalizeHost(host string, useTLS bool) (string, error) {
+func normalizeHost(host string, useTLS bool) string {
 	if host == "" {
 		if useTLS {
-			return defaultTLSHost, nil
+			return defaultTLSHost
 		}
-		return defaultUnixHost, nil
+		return defaultUnixHost
 	}
 	if !strings.HasPrefix(host, "tcp://") {
-		return host, nil
+		return host
 	}
 	u, err := url.Parse(host)
 	if err != nil || u.Host == "" || u.Port() != "" || strings.HasSuffix(u.Host, ":") {
-		return host, nil
+		return host
 	}
 	port := defaultTCPPort
 	if useTLS {
 		port = defaultTLSPort
 	}
-	return "tcp://" + net.JoinHostPort(u.Hostname(), port) + strings.TrimPrefix(host, "tcp://"+u.Host), nil
+	return "tcp://" + net.JoinHostPort(u.Hostname(), port) + strings.TrimPrefix(host, "tcp://"+u.Host)
 }
