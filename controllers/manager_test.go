@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,7 +40,14 @@ type runningManager struct {
 // cmd/main.go does.
 func startManager(t *testing.T, scope Scope, agent ...NodeAgentOptions) *runningManager {
 	t.Helper()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	return startManagerAs(t, cfg, scope, agent...)
+}
+
+// startManagerAs is startManager with the credentials of restConfig, to
+// prove a manager can do its job with only the RBAC we ship.
+func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, agent ...NodeAgentOptions) *runningManager {
+	t.Helper()
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
@@ -50,7 +58,7 @@ func startManager(t *testing.T, scope Scope, agent ...NodeAgentOptions) *running
 	if err != nil {
 		t.Fatalf("create manager: %v", err)
 	}
-	clientset := kubernetes.NewForConfigOrDie(cfg)
+	clientset := kubernetes.NewForConfigOrDie(restConfig)
 	recorder, stopEvents := NewEventRecorder(clientset, testScheme, "dockwatch")
 	registry := prometheus.NewRegistry()
 	r := &DockerHostReconciler{
