@@ -303,6 +303,11 @@ func TestBadSecretKeyIsNamedInCondition(t *testing.T) {
 		msg := condition(host, dockwatchv1.ConditionReady).Message
 		return strings.Contains(msg, "not-there-yet") && strings.Contains(msg, "not found"), msg
 	})
+	// Creating the Secret is enough: the watch on Secrets retries the host,
+	// which now gets as far as dialling (nothing listens on port 1).
+	certs := dockertest.NewCerts(t, dockertest.CertOptions{})
+	createSecretFromDir(t, ns, "not-there-yet", certs.Dir)
+	waitCondition(t, key, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, 15*time.Second)
 }
 
 func TestSuspendedHostIsNotPolled(t *testing.T) {
