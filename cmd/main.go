@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -68,8 +69,13 @@ func parseFlags() (flags, zap.Options) {
 
 func main() {
 	f, zapOpts := parseFlags()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
-	if err := run(f); err != nil {
+	// zap does the writing (JSON in production, --zap-devel for humans);
+	// zapr turns it into the logr.Logger that controller-runtime logs through.
+	zapLogger := zap.NewRaw(zap.UseFlagOptions(&zapOpts))
+	ctrl.SetLogger(zapr.NewLogger(zapLogger))
+	err := run(f)
+	_ = zapLogger.Sync()
+	if err != nil {
 		setupLog.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
