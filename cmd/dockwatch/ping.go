@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
@@ -27,31 +26,30 @@ func runPing(ctx context.Context, args []string, g *globalFlags, e env) error {
 	if err := parseCommand(fs, args, g, pingHelp, e); err != nil {
 		return err
 	}
-	client, cfg, err := connect(*g, e)
+	client, err := connect(*g, e)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 	info, err := client.Ping(ctx)
 	if err != nil {
-		return explainTLS(err, cfg.TLS, time.Now())
+		return err
 	}
 	return printPing(e.stdout, client.Endpoint(), info)
 }
 
 // connect resolves the connection settings and builds a client; nothing is
 // sent yet, so configuration mistakes are reported before any network I/O.
-// The configuration is returned too, to explain TLS failures afterwards.
-func connect(g globalFlags, e env) (*docker.Client, docker.Config, error) {
+func connect(g globalFlags, e env) (*docker.Client, error) {
 	cfg, err := resolveConfig(g, e.getenv)
 	if err != nil {
-		return nil, cfg, err
+		return nil, err
 	}
 	client, err := docker.New(cfg)
 	if err != nil {
-		return nil, cfg, fmt.Errorf("connect to %s: %w", cfg.Endpoint, err)
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Endpoint, err)
 	}
-	return client, cfg, nil
+	return client, nil
 }
 
 // printPing writes what identifies the daemon, one "Key: value" per line.

@@ -69,14 +69,14 @@ func runStats(ctx context.Context, args []string, g *globalFlags, e env) error {
 	if err != nil {
 		return err
 	}
-	client, cfg, err := connect(*g, e)
+	client, err := connect(*g, e)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 	snap, err := snapshotPair(ctx, client, sel, opts.interval)
 	if err != nil {
-		return explainTLS(err, cfg.TLS, time.Now())
+		return err
 	}
 	warnSkipped(e.stderr, snap.Skipped)
 	if opts.json {

@@ -90,6 +90,8 @@ type Client struct {
 	apiVersion  string // set once by the first successful ping
 
 	memory *sampleMemory
+	// tls is kept to explain a daemon's refusal of our client certificate.
+	tls *TLSMaterial
 }
 
 // apiVersionPattern is the "major.minor" form Docker uses for API versions.
@@ -115,6 +117,7 @@ func New(cfg Config) (*Client, error) {
 		maxStats: orDefault(cfg.MaxConcurrentStats, DefaultMaxConcurrentStats),
 		pinned:   cfg.APIVersion,
 		memory:   newSampleMemory(),
+		tls:      cfg.TLS,
 	}
 	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout)
 	c.guard = &readOnlyTransport{next: c.base}
@@ -198,5 +201,5 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 	if err == nil {
 		return nil
 	}
-	return newOpError(op, c.endpoint.raw, c.timeout, err, sink.get(), ctx.Err())
+	return explainClientCert(newOpError(op, c.endpoint.raw, c.timeout, err, sink.get(), ctx.Err()), c.tls, time.Now())
 }

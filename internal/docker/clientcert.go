@@ -1,4 +1,4 @@
-package main
+package docker
 
 import (
 	"crypto/x509"
@@ -7,47 +7,34 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
-// clientRejectedPrefix starts the causes the docker package gives when the
-// daemon refused our client certificate (as opposed to us refusing its).
+// clientRejectedPrefix starts the causes diagnose gives when the daemon
+// refused our client certificate (as opposed to us refusing its).
 const clientRejectedPrefix = "TLS handshake failed: the daemon "
 
-// clientCertError is a daemon's refusal of our client certificate with the
-// reason found by checking the certificate we sent. dockerd answers a
-// missing, expired or foreign certificate with the same "bad certificate"
-// alert, so its answer alone cannot tell the user what to fix.
-type clientCertError struct {
-	op     *docker.OpError
-	reason string
-}
-
-func (e *clientCertError) Error() string {
-	return fmt.Sprintf("%s on %s: TLS handshake failed: %s (the daemon said: %v)", e.op.Op, e.op.Endpoint, e.reason, e.op.Err)
-}
-
-func (e *clientCertError) Unwrap() error { return e.op }
-
-// explainTLS replaces a generic "the daemon rejected the client
-// certificate" with the reason found locally, when there is one.
-func explainTLS(err error, m *docker.TLSMaterial, now time.Time) error {
-	opErr, ok := errors.AsType[*docker.OpError](err)
-	if !ok || m == nil || !strings.HasPrefix(opErr.Cause, clientRejectedPrefix) {
-		return err
+// explainClientCert replaces a generic "the daemon rejected the client
+// certificate" with the reason found by checking the certificate we sent:
+// dockerd answers a missing, expired or foreign certificate with the same
+// "bad certificate" alert, so its answer alone cannot tell what to fix.
+func explainClientCert(e *OpError, m *TLSMaterial, now time.Time) *OpError {
+	if m == nil || !strings.HasPrefix(e.Cause, clientRejectedPrefix) {
+		return e
 	}
-	if reason := clientCertProblem(m, now); reason != "" {
-		return &clientCertError{op: opErr, reason: reason}
+	reason := clientCertProblem(m, now)
+	if reason == "" {
+		return e
 	}
-	return err
+	explained := *e
+	explained.Cause = "TLS handshake failed: " + reason + " (the daemon rejected it)"
+	return &explained
 }
 
 // clientCertProblem checks the client certificate the way the daemon will:
 // present, within its validity, and issued by the CA that also signed the
 // daemon's certificate (ca.pem verified it, and docker-machine issues both
 // from one CA). It returns "" when nothing is wrong on our side.
-func clientCertProblem(m *docker.TLSMaterial, now time.Time) string {
+func clientCertProblem(m *TLSMaterial, now time.Time) string {
 	if len(m.Cert) == 0 {
 		return "no client certificate was given, and the daemon requires one (cert.pem and key.pem in the TLS folder, or --tlscert/--tlskey)"
 	}
