@@ -4,7 +4,7 @@
 // hack/bench.sh. It starts a private dockerd through the dockertest harness
 // and removes it, with its containers, on exit and on Ctrl-C.
 //
-//	go run ./internal/bench [-containers 100] [-runs 5]
+//	go run ./hack/bench [-containers 100] [-runs 5]
 package main
 
 import (

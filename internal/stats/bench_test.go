@@ -1,4 +1,4 @@
-package main
+package stats_test
 
 import (
 	"os"
@@ -13,7 +13,7 @@ import (
 // payload reads a recorded stats document from the stats package's testdata.
 func payload(b *testing.B, name string) []byte {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "stats", "testdata", name))
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		b.Fatalf("read payload: %v", err)
 	}
