@@ -1,0 +1,183 @@
+package controllers
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/alert"
+	"github.com/dockwatch/dockwatch/internal/docker"
+	"github.com/dockwatch/dockwatch/internal/stats"
+)
+
+// Unit tests for the evaluate step (evaluate.go).
+
+func TestRulesForAppliesTheAPIDefaults(t *testing.T) {
+	specs := []dockwatchv1.ThresholdRule{
+		{Name: "bare", Metric: dockwatchv1.MetricCPUPercent, Above: 80},
+		{Name: "full", Metric: dockwatchv1.MetricMemoryPercent, Above: 90, ClearBelow: ptr(75.0),
+			For: dur("2m"), Severity: dockwatchv1.SeverityCritical},
+		{Name: "clear-at-zero", Metric: dockwatchv1.MetricPIDs, Above: 10, ClearBelow: ptr(0.0)},
+	}
+	want := []alert.Rule{
+		{Name: "bare", Metric: "cpuPercent", Above: 80, ClearBelow: 80, Severity: "warning"},
+		{Name: "full", Metric: "memoryPercent", Above: 90, ClearBelow: 75, For: 2 * time.Minute, Severity: "critical"},
+		{Name: "clear-at-zero", Metric: "pids", Above: 10, ClearBelow: 0, Severity: "warning"},
+	}
+	if got := rulesFor(specs); !reflect.DeepEqual(got, want) {
+		t.Errorf("rulesFor =\n%+v\nwant\n%+v", got, want)
+	}
+	if got := rulesFor(nil); got == nil || len(got) != 0 {
+		t.Errorf("rulesFor(nil) = %#v, want an empty slice", got)
+	}
+}
+
+func TestTargetsForGivesOnlyFiguresTheEngineHas(t *testing.T) {
+	labels := map[string]string{"dockwatch.io/threshold.high-cpu": "95"}
+	tests := []struct {
+		name string
+		in   docker.ContainerStats
+		want map[string]float64
+	}{{
+		name: "a running container with every figure",
+		in: docker.ContainerStats{ID: "1", Name: "full", State: "running", Labels: labels, Usage: stats.Usage{
+			CPUPercent: ptr(150.0), CPULimitPercent: ptr(75.0), MemoryUsageBytes: 512, MemoryLimitBytes: 1024,
+			MemoryPercent: 50, PIDs: 12}},
+		want: map[string]float64{"cpuPercent": 150, "cpuLimitPercent": 75, "memoryPercent": 50, "memoryBytes": 512, "pids": 12},
+	}, {
+		name: "no cpu figure yet and no memory limit leave those metrics out",
+		in:   docker.ContainerStats{ID: "2", Name: "first-poll", Usage: stats.Usage{MemoryUsageBytes: 100, PIDs: 3}},
+		want: map[string]float64{"memoryBytes": 100, "pids": 3},
+	}, {
+		name: "cpu without a cpu limit has no cpuLimitPercent",
+		in:   docker.ContainerStats{ID: "3", Name: "nolimit", State: "running", Usage: stats.Usage{CPUPercent: ptr(0.0)}},
+		want: map[string]float64{"cpuPercent": 0, "memoryBytes": 0, "pids": 0},
+	}, {
+		name: "a stopped container has no values",
+		in: docker.ContainerStats{ID: "4", Name: "stopped", State: "exited", Usage: stats.Usage{
+			CPUPercent: ptr(1.0), MemoryUsageBytes: 10, MemoryLimitBytes: 20, MemoryPercent: 50}},
+		want: map[string]float64{},
+	}, {
+		name: "a paused container has no values",
+		in:   docker.ContainerStats{ID: "5", Name: "paused", State: "paused", Usage: stats.Usage{PIDs: 2}},
+		want: map[string]float64{},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := targetsFor([]docker.ContainerStats{tt.in})
+			if len(got) != 1 {
+				t.Fatalf("got %d targets, want 1", len(got))
+			}
+			if got[0].ID != tt.in.ID || got[0].Name != tt.in.Name || !reflect.DeepEqual(got[0].Labels, tt.in.Labels) {
+				t.Errorf("identity = %s/%s %v", got[0].ID, got[0].Name, got[0].Labels)
+			}
+			if !reflect.DeepEqual(got[0].Values, tt.want) {
+				t.Errorf("values = %v, want %v", got[0].Values, tt.want)
+			}
+		})
+	}
+}
+
+func sampleAlerts(n int) []alert.Alert {
+	since := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	alerts := make([]alert.Alert, n)
+	for i := range alerts {
+		state := alert.Firing
+		if i%3 == 2 {
+			state = alert.Pending
+		}
+		alerts[i] = alert.Alert{Rule: "high-cpu", ContainerID: fmt.Sprintf("id%03d", i), Container: fmt.Sprintf("c%03d", i),
+			Metric: "cpuPercent", Value: 90.25 + float64(i), Threshold: 80, Severity: "critical", State: state,
+			Since: since.Add(time.Duration(i) * time.Second)}
+	}
+	return alerts
+}
+
+func TestAlertStatusesIsBoundedAndCountsTheRest(t *testing.T) {
+	tests := []struct {
+		n, wantListed, wantOmitted int
+	}{
+		{0, 0, 0}, {1, 1, 0}, {maxAlertsInStatus, maxAlertsInStatus, 0},
+		{maxAlertsInStatus + 1, maxAlertsInStatus, 1}, {1000, maxAlertsInStatus, 900},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d alerts", tt.n), func(t *testing.T) {
+			alerts := sampleAlerts(tt.n)
+			got, omitted := alertStatuses(alerts)
+			if len(got) != tt.wantListed || int(omitted) != tt.wantOmitted {
+				t.Fatalf("listed %d, omitted %d; want %d, %d", len(got), omitted, tt.wantListed, tt.wantOmitted)
+			}
+			for i, s := range got {
+				if s.ContainerID != alerts[i].ContainerID {
+					t.Fatalf("entry %d is %s, want the machine's order (%s)", i, s.ContainerID, alerts[i].ContainerID)
+				}
+			}
+		})
+	}
+}
+
+func TestAlertStatusesRoundsTheValue(t *testing.T) {
+	got, _ := alertStatuses([]alert.Alert{{Rule: "r", Value: 91.23456, Threshold: 80.555, State: alert.Pending}})
+	if got[0].Value != 91.23 || got[0].Threshold != 80.555 || got[0].State != dockwatchv1.AlertPending {
+		t.Errorf("status = %+v", got[0])
+	}
+}
+
+func TestAlertsRoundTripThroughStatus(t *testing.T) {
+	alerts := sampleAlerts(7)
+	statuses, _ := alertStatuses(alerts)
+	if got := alertsFromStatus(statuses); !reflect.DeepEqual(got, alerts) {
+		t.Errorf("round trip changed the alerts:\n got %+v\nwant %+v", got, alerts)
+	}
+	if got := alertsFromStatus(nil); got == nil || len(got) != 0 {
+		t.Errorf("alertsFromStatus(nil) = %#v, want empty", got)
+	}
+}
+
+func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
+	now := time.Date(2025, 3, 4, 5, 0, 0, 0, time.UTC)
+	host := unitHost(2)
+	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{
+		{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 80, For: dur("1m")},
+	}
+	host.Status.Summary = &dockwatchv1.HostSummary{}
+	// A restarted controller finds "hot" already firing in status.
+	host.Status.Alerts = []dockwatchv1.AlertStatus{{Rule: "high-cpu", ContainerID: "id-hot", Container: "hot",
+		Metric: dockwatchv1.MetricCPUPercent, Value: 99, Threshold: 80, Severity: dockwatchv1.SeverityWarning,
+		State: dockwatchv1.AlertFiring, Since: metav1.NewTime(now.Add(-time.Hour))}}
+	snap := &docker.Snapshot{Containers: []docker.ContainerStats{
+		usage("hot", ptr(97.0), 0), usage("warm", ptr(85.0), 0), usage("cool", ptr(5.0), 0)}}
+
+	r := &DockerHostReconciler{Alerts: NewAlertMemory()}
+	result := r.evaluate(host, snap, now)
+	if len(result.Transitions) != 0 {
+		t.Errorf("seeded alert fired again or pending one fired: %+v", result.Transitions)
+	}
+	if host.Status.Summary.AlertsFiring != 1 || host.Status.Summary.AlertsPending != 1 || len(host.Status.Alerts) != 2 {
+		t.Fatalf("firing, pending, listed = %d, %d, %d; want 1, 1, 2",
+			host.Status.Summary.AlertsFiring, host.Status.Summary.AlertsPending, len(host.Status.Alerts))
+	}
+
+	// Memory, not the (now stale) status, drives the next poll.
+	host.Status.Alerts = nil
+	result = r.evaluate(host, snap, now.Add(2*time.Minute))
+	var fired []string
+	for _, tr := range result.Transitions {
+		fired = append(fired, string(tr.Kind)+":"+tr.Alert.Container)
+	}
+	sort.Strings(fired)
+	if !reflect.DeepEqual(fired, []string{"Fired:warm"}) || host.Status.Summary.AlertsFiring != 2 {
+		t.Errorf("transitions %v, firing %d; want [Fired:warm], 2", fired, host.Status.Summary.AlertsFiring)
+	}
+
+	r.Alerts.Forget(client.ObjectKeyFromObject(host))
+	if got := r.Alerts.load(host); len(got) != 2 {
+		t.Errorf("after Forget, load reseeds from status: got %d alerts, want 2", len(got))
+	}
+}

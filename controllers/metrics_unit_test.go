@@ -1,0 +1,208 @@
+package controllers
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+)
+
+// Unit tests for the metrics step (metrics.go), on a private registry. They
+// read it with Gather: prometheus/testutil needs a go.mod entry the module
+// lacks (github.com/kylelemons/godebug).
+
+// metricsHost is a polled host listing containers given as name=id pairs;
+// a container whose id ends in "-nocpu" has no CPU figure.
+func metricsHost(ns, name string, firing, pending int32, containers ...string) *dockwatchv1.DockerHost {
+	host := &dockwatchv1.DockerHost{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	host.Status.Summary = &dockwatchv1.HostSummary{AlertsFiring: firing, AlertsPending: pending}
+	for i, c := range containers {
+		cname, id, _ := strings.Cut(c, "=")
+		usage := dockwatchv1.ContainerUsage{ID: id, Name: cname, MemoryBytes: int64(1000 * (i + 1)), MemoryPercent: float64(10 * (i + 1))}
+		if !strings.HasSuffix(id, "-nocpu") {
+			usage.CPUPercent = ptr(float64(i + 1))
+		}
+		host.Status.Containers = append(host.Status.Containers, usage)
+	}
+	return host
+}
+
+// series returns metric name's series as "label=value,..." -> value.
+func series(t *testing.T, reg *prometheus.Registry, name string) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			sort.Strings(labels)
+			var v float64
+			switch {
+			case m.GetGauge() != nil:
+				v = m.GetGauge().GetValue()
+			case m.GetCounter() != nil:
+				v = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				v = float64(m.GetHistogram().GetSampleCount())
+			}
+			out[strings.Join(labels, ",")] = v
+		}
+	}
+	return out
+}
+
+func containerSeries(ns, host, name, id string) string {
+	return "container=" + name + ",container_id=" + id + ",dockerhost=" + host + ",namespace=" + ns
+}
+
+func TestObservePollExportsListedContainersAndHostSeries(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.observePoll(metricsHost("ns", "h", 2, 1, "web=id1", "db=id2-nocpu"), nil, 1500*time.Millisecond)
+
+	wantCPU := map[string]float64{containerSeries("ns", "h", "web", "id1"): 1}
+	if got := series(t, reg, "dockwatch_container_cpu_percent"); !equalSeries(got, wantCPU) {
+		t.Errorf("cpu series = %v, want %v (none for a container without a CPU figure)", got, wantCPU)
+	}
+	wantMem := map[string]float64{containerSeries("ns", "h", "web", "id1"): 1000, containerSeries("ns", "h", "db", "id2-nocpu"): 2000}
+	if got := series(t, reg, "dockwatch_container_memory_bytes"); !equalSeries(got, wantMem) {
+		t.Errorf("memory series = %v, want %v", got, wantMem)
+	}
+	if got := series(t, reg, "dockwatch_container_memory_percent"); len(got) != 2 {
+		t.Errorf("memory percent series = %v, want 2", got)
+	}
+	if got := series(t, reg, "dockwatch_host_up"); got["dockerhost=h,namespace=ns"] != 1 {
+		t.Errorf("host_up = %v, want 1", got)
+	}
+	if got := series(t, reg, "dockwatch_poll_duration_seconds"); got["dockerhost=h,namespace=ns"] != 1 {
+		t.Errorf("poll duration observations = %v, want 1", got)
+	}
+	wantAlerts := map[string]float64{"dockerhost=h,namespace=ns,state=Firing": 2, "dockerhost=h,namespace=ns,state=Pending": 1}
+	if got := series(t, reg, "dockwatch_alerts"); !equalSeries(got, wantAlerts) {
+		t.Errorf("alerts = %v, want %v", got, wantAlerts)
+	}
+}
+
+func TestObservePollRemovesSeriesOfContainersThatLeaveTheList(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1", "db=id2", "cache=id3"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "cache=id3", "new=id4"), nil, time.Second)
+
+	for _, name := range []string{"dockwatch_container_cpu_percent", "dockwatch_container_memory_bytes", "dockwatch_container_memory_percent"} {
+		got := series(t, reg, name)
+		if len(got) != 2 {
+			t.Errorf("%s has %d series, want 2: %v", name, len(got), got)
+		}
+		for _, gone := range []string{containerSeries("ns", "h", "web", "id1"), containerSeries("ns", "h", "db", "id2")} {
+			if _, ok := got[gone]; ok {
+				t.Errorf("%s still has %s", name, gone)
+			}
+		}
+	}
+	if got := series(t, reg, "dockwatch_container_cpu_percent")[containerSeries("ns", "h", "cache", "id3")]; got != 1 {
+		t.Errorf("cache cpu = %v, want its new value 1", got)
+	}
+}
+
+// `docker rename` keeps the ID. The series under the old name must go, or it
+// reports its last value forever (forget does not find it either).
+func TestObservePollRemovesSeriesOfARenamedContainer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web-renamed=id1"), nil, time.Second)
+
+	want := map[string]float64{containerSeries("ns", "h", "web-renamed", "id1"): 1000}
+	if got := series(t, reg, "dockwatch_container_memory_bytes"); !equalSeries(got, want) {
+		t.Errorf("memory series after rename = %v, want only %v", got, want)
+	}
+	m.forget(client.ObjectKey{Namespace: "ns", Name: "h"})
+	if got := series(t, reg, "dockwatch_container_memory_bytes"); len(got) != 0 {
+		t.Errorf("container series survive forget of a host whose container was renamed: %v", got)
+	}
+}
+
+func TestForgetRemovesOnlyThatHostsSeries(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.observePoll(metricsHost("ns", "gone", 1, 0, "web=id1", "db=id2"), nil, time.Second)
+	m.observePollError(metricsHost("ns", "gone", 0, 0), dockwatchv1.ReasonDaemonUnreachable)
+	m.observePoll(metricsHost("ns", "kept", 0, 0, "web=id9"), nil, time.Second)
+
+	m.forget(client.ObjectKey{Namespace: "ns", Name: "gone"})
+	for _, name := range []string{"dockwatch_container_cpu_percent", "dockwatch_container_memory_bytes",
+		"dockwatch_container_memory_percent", "dockwatch_host_up", "dockwatch_poll_duration_seconds",
+		"dockwatch_poll_errors_total", "dockwatch_alerts"} {
+		for labels := range series(t, reg, name) {
+			if strings.Contains(labels, "dockerhost=gone,") {
+				t.Errorf("%s{%s} survived forget", name, labels)
+			}
+		}
+	}
+	if got := series(t, reg, "dockwatch_container_cpu_percent"); len(got) != 1 {
+		t.Errorf("the other host's series = %v, want 1", got)
+	}
+	if got := series(t, reg, "dockwatch_host_up")["dockerhost=kept,namespace=ns"]; got != 1 {
+		t.Errorf("the other host's host_up = %v, want 1", got)
+	}
+}
+
+func TestObservePollErrorCountsAndMarksTheHostDown(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	host := metricsHost("ns", "h", 0, 0, "web=id1")
+	m.observePoll(host, nil, time.Second)
+	m.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
+	m.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
+
+	errorsSeries := "dockerhost=h,namespace=ns,reason=" + dockwatchv1.ReasonDaemonUnreachable
+	if got := series(t, reg, "dockwatch_poll_errors_total")[errorsSeries]; got != 2 {
+		t.Errorf("dockwatch_poll_errors_total = %v, want 2", got)
+	}
+	if got := series(t, reg, "dockwatch_host_up")["dockerhost=h,namespace=ns"]; got != 0 {
+		t.Errorf("dockwatch_host_up = %v, want 0", got)
+	}
+	if got := series(t, reg, "dockwatch_container_memory_bytes"); len(got) != 1 {
+		t.Errorf("a failed poll changed the container series: %v", got)
+	}
+	m.observePoll(host, nil, time.Second)
+	if got := series(t, reg, "dockwatch_host_up")["dockerhost=h,namespace=ns"]; got != 1 {
+		t.Errorf("dockwatch_host_up after recovery = %v, want 1", got)
+	}
+}
+
+func TestNilMetricsIsANoOp(t *testing.T) {
+	var m *Metrics
+	host := metricsHost("ns", "h", 0, 0, "web=id1")
+	m.observePoll(host, nil, time.Second)
+	m.observePollError(host, "x")
+	m.forget(client.ObjectKeyFromObject(host))
+}
+
+func equalSeries(got, want map[string]float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			return false
+		}
+	}
+	return true
+}

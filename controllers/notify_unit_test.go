@@ -1,0 +1,198 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/record"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/alert"
+)
+
+// Unit tests for the notify step (notify.go).
+
+// Host states as the reconcile steps leave them.
+var (
+	statePolled      = markPolled
+	stateUnreachable = func(h *dockwatchv1.DockerHost) { markUnreachable(h, errors.New("connection refused")) }
+	stateDaemonHung  = func(h *dockwatchv1.DockerHost) { markUnreachable(h, errors.New("context deadline exceeded")) }
+	stateTLSError    = func(h *dockwatchv1.DockerHost) {
+		markConfigError(h, tlsConfigError("Secret ns/certs not found").(*configError))
+	}
+	stateTLSOther = func(h *dockwatchv1.DockerHost) {
+		markConfigError(h, tlsConfigError("Secret ns/certs: key tls.key does not hold PEM data").(*configError))
+	}
+	stateInvalidSpec = func(h *dockwatchv1.DockerHost) {
+		markConfigError(h, &configError{reason: dockwatchv1.ReasonInvalidSpec, err: errors.New("spec.containers: bad")})
+	}
+	stateSuspended = markSuspended
+	stateNew       = func(*dockwatchv1.DockerHost) {}
+)
+
+func TestNotifyEmitsEventsOnlyOnConditionTransitions(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after func(*dockwatchv1.DockerHost)
+		want          []string // "Type Reason" prefixes, in order
+	}{
+		{"first successful poll", stateNew, statePolled, nil},
+		{"poll that changed nothing", statePolled, statePolled, nil},
+		{"daemon lost", statePolled, stateUnreachable, []string{"Warning DaemonUnreachable Docker daemon unreachable: connection refused"}},
+		{"daemon unreachable on the first poll", stateNew, stateUnreachable, []string{"Warning DaemonUnreachable"}},
+		{"daemon still unreachable with another error", stateUnreachable, stateDaemonHung, nil},
+		{"daemon back", stateUnreachable, statePolled, []string{"Normal DaemonReachable The Docker daemon at tcp://10.0.0.5:2376 answers again"}},
+		{"daemon unreachable once the Secret is fixed", stateTLSError, stateUnreachable, []string{"Warning DaemonUnreachable"}},
+		{"TLS problem appears", statePolled, stateTLSError, []string{"Warning TLSConfigError Secret ns/certs not found"}},
+		{"TLS problem unchanged", stateTLSError, stateTLSError, nil},
+		{"TLS problem changes", stateTLSError, stateTLSOther, []string{"Warning TLSConfigError Secret ns/certs: key tls.key"}},
+		{"unreachable host gets a TLS problem", stateUnreachable, stateTLSError, []string{"Warning TLSConfigError"}},
+		{"invalid spec appears", stateNew, stateInvalidSpec, []string{"Warning InvalidSpec spec.containers: bad"}},
+		{"TLS problem becomes an invalid spec", stateTLSError, stateInvalidSpec, []string{"Warning InvalidSpec"}},
+		{"TLS problem fixed", stateTLSError, statePolled, nil},
+		{"suspended", statePolled, stateSuspended, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			host := polledHost(3, 0)
+			tt.before(host)
+			before := host.Status.DeepCopy()
+			tt.after(host)
+
+			rec := record.NewFakeRecorder(10)
+			(&DockerHostReconciler{Recorder: rec}).notify(host, before)
+			close(rec.Events)
+			var got []string
+			for e := range rec.Events {
+				got = append(got, e)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("events %q, want %d starting %q", got, len(tt.want), tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("event %q, want prefix %q", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// capturingRecorder is a record.EventRecorder that keeps annotations,
+// which record.FakeRecorder drops.
+type capturingRecorder struct{ events []capturedEvent }
+
+type capturedEvent struct {
+	object                     runtime.Object
+	annotations                map[string]string
+	eventType, reason, message string
+}
+
+var _ record.EventRecorder = (*capturingRecorder)(nil)
+
+func (r *capturingRecorder) Event(obj runtime.Object, eventType, reason, message string) {
+	r.events = append(r.events, capturedEvent{obj, nil, eventType, reason, message})
+}
+
+func (r *capturingRecorder) Eventf(obj runtime.Object, eventType, reason, format string, args ...any) {
+	r.Event(obj, eventType, reason, fmt.Sprintf(format, args...))
+}
+
+func (r *capturingRecorder) AnnotatedEventf(obj runtime.Object, annotations map[string]string, eventType, reason, format string, args ...any) {
+	r.events = append(r.events, capturedEvent{obj, annotations, eventType, reason, fmt.Sprintf(format, args...)})
+}
+
+func TestNotifyAlertsEmitsAnnotatedEventPerTransition(t *testing.T) {
+	host := polledHost(3, 1)
+	a := alert.Alert{Rule: "high-cpu", ContainerID: "0123456789ab", Container: "web-1", Metric: "cpuPercent",
+		Value: 97.256, Threshold: 80, Severity: "critical", State: alert.Firing, Since: time.Now()}
+	annotations := func(value, reason string) map[string]string {
+		return map[string]string{
+			dockwatchv1.AnnotationHost: "ns/host", dockwatchv1.AnnotationContainer: "web-1",
+			dockwatchv1.AnnotationContainerID: "0123456789ab", dockwatchv1.AnnotationRule: "high-cpu",
+			dockwatchv1.AnnotationMetric: "cpuPercent", dockwatchv1.AnnotationValue: value,
+			dockwatchv1.AnnotationThreshold: "80", dockwatchv1.AnnotationSeverity: "critical",
+			dockwatchv1.AnnotationReason: reason,
+		}
+	}
+	cleared := a
+	cleared.Value = 42.5
+	tests := []struct {
+		name       string
+		transition alert.Transition
+		want       capturedEvent
+	}{{
+		name:       "fired is a ThresholdExceeded warning",
+		transition: alert.Transition{Kind: alert.Fired, Reason: alert.ReasonBreached, Alert: a},
+		want: capturedEvent{host, annotations("97.26", "Breached"), corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded,
+			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 97.26, above 80 (rule high-cpu, severity critical)"},
+	}, {
+		name:       "cleared is a ThresholdResolved normal event",
+		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonCleared, Alert: cleared},
+		want: capturedEvent{host, annotations("42.5", "Cleared"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
+			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 42.5, back within 80 (rule high-cpu)"},
+	}, {
+		name:       "a vanished container says why it resolved",
+		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonContainerGone, Alert: a},
+		want: capturedEvent{host, annotations("97.26", "ContainerGone"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
+			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 97.26, back within 80 (rule high-cpu); the container is gone or no longer watched"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &capturingRecorder{}
+			(&DockerHostReconciler{Recorder: rec}).notifyAlerts(host, []alert.Transition{tt.transition})
+			if len(rec.events) != 1 {
+				t.Fatalf("got %d events, want 1", len(rec.events))
+			}
+			if got := rec.events[0]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("event =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNotifyAlertsEmitsOneEventPerContainerInOrder(t *testing.T) {
+	var transitions []alert.Transition
+	for _, name := range []string{"a", "b", "c"} {
+		transitions = append(transitions, alert.Transition{Kind: alert.Fired, Reason: alert.ReasonBreached,
+			Alert: alert.Alert{Rule: "r", ContainerID: "id-" + name, Container: name}})
+	}
+	rec := &capturingRecorder{}
+	(&DockerHostReconciler{Recorder: rec}).notifyAlerts(polledHost(1, 3), transitions)
+	var ids []string
+	for _, e := range rec.events {
+		ids = append(ids, e.annotations[dockwatchv1.AnnotationContainerID])
+	}
+	if strings.Join(ids, ",") != "id-a,id-b,id-c" {
+		t.Errorf("events for %v, want id-a,id-b,id-c", ids)
+	}
+}
+
+func TestResolvedWhyExplainsEveryNonValueReason(t *testing.T) {
+	for reason, want := range map[alert.Reason]string{
+		alert.ReasonCleared:       "",
+		alert.ReasonContainerGone: "gone",
+		alert.ReasonRuleRemoved:   "rule was removed",
+		alert.ReasonRuleChanged:   "another metric",
+		alert.ReasonIgnored:       dockwatchv1.LabelIgnore,
+	} {
+		got := resolvedWhy(alert.Transition{Reason: reason})
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("resolvedWhy(%s) = %q, want it to contain %q", reason, got, want)
+		}
+	}
+}
+
+func TestFormatValueRoundsWithoutTrailingZeros(t *testing.T) {
+	for in, want := range map[float64]string{0: "0", 80: "80", 42.5: "42.5", 97.256: "97.26", 1e9: "1000000000"} {
+		if got := formatValue(in); got != want {
+			t.Errorf("formatValue(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
