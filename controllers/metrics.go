@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,10 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, _ *docker.Snapshot, 
 		current = append(current, labels)
 		if c.CPUPercent != nil {
 			m.containerCPU.WithLabelValues(labels...).Set(*c.CPUPercent)
+		} else {
+			// No figure this poll (a new container, or counters that reset):
+			// an absent series is honest, a stale value is not.
+			m.containerCPU.DeleteLabelValues(labels...)
 		}
 		m.containerMemory.WithLabelValues(labels...).Set(float64(c.MemoryBytes))
 		m.containerMemPct.WithLabelValues(labels...).Set(c.MemoryPercent)
@@ -98,6 +103,9 @@ func (m *Metrics) forget(key client.ObjectKey) {
 	}
 	m.replaceContainers(key, nil)
 	host := prometheus.Labels{"namespace": key.Namespace, "dockerhost": key.Name}
+	for _, vec := range []*prometheus.GaugeVec{m.containerCPU, m.containerMemory, m.containerMemPct} {
+		vec.DeletePartialMatch(host)
+	}
 	m.hostUp.DeletePartialMatch(host)
 	m.pollDuration.DeletePartialMatch(host)
 	m.pollErrors.DeletePartialMatch(host)
@@ -115,12 +123,13 @@ func (m *Metrics) replaceContainers(key client.ObjectKey, current [][]string) {
 	}
 	m.mu.Unlock()
 
+	// Keyed on every label, so a renamed container's old series goes too.
 	keep := make(map[string]bool, len(current))
 	for _, labels := range current {
-		keep[labels[3]] = true
+		keep[strings.Join(labels, "\x00")] = true
 	}
 	for _, labels := range previous {
-		if !keep[labels[3]] {
+		if !keep[strings.Join(labels, "\x00")] {
 			m.containerCPU.DeleteLabelValues(labels...)
 			m.containerMemory.DeleteLabelValues(labels...)
 			m.containerMemPct.DeleteLabelValues(labels...)

@@ -136,7 +136,8 @@ func NodeHostName(nodeName string) string {
 		return name
 	}
 	sum := sha256.Sum256([]byte(nodeName))
-	return name[:validation.DNS1123SubdomainMaxLength-11] + "-" + hex.EncodeToString(sum[:5])
+	// A cut ending in '.' or '-' would leave ".-" before the hash: not a valid name.
+	return strings.TrimRight(name[:validation.DNS1123SubdomainMaxLength-11], ".-") + "-" + hex.EncodeToString(sum[:5])
 }
 
 // labelSafe shortens a node name to fit a label value.
@@ -147,14 +148,24 @@ func labelSafe(s string) string {
 	return strings.TrimRight(s[:validation.LabelValueMaxLength], ".-_")
 }
 
-// readTemplate accepts either a whole DockerHost or a bare spec.
+// readTemplate accepts either a whole DockerHost or a bare spec. It looks
+// at `kind` first, so a typo is reported against the form the file is in.
 func readTemplate(path string) (dockwatchv1.DockerHostSpec, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return dockwatchv1.DockerHostSpec{}, fmt.Errorf("read DockerHost template: %w", err)
 	}
-	var whole dockwatchv1.DockerHost
-	if err := yaml.UnmarshalStrict(raw, &whole); err == nil && whole.Kind != "" {
+	var kind struct {
+		Kind string `json:"kind"`
+	}
+	if err := yaml.Unmarshal(raw, &kind); err != nil {
+		return dockwatchv1.DockerHostSpec{}, fmt.Errorf("parse DockerHost template %s (a DockerHost or its spec): %w", path, err)
+	}
+	if kind.Kind != "" {
+		var whole dockwatchv1.DockerHost
+		if err := yaml.UnmarshalStrict(raw, &whole); err != nil {
+			return dockwatchv1.DockerHostSpec{}, fmt.Errorf("parse DockerHost template %s: %w", path, err)
+		}
 		return whole.Spec, nil
 	}
 	var spec dockwatchv1.DockerHostSpec

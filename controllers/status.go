@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -115,7 +116,7 @@ func markPolled(host *dockwatchv1.DockerHost) {
 			"No alert is firing")
 	}
 	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded,
-		fmt.Sprintf("Watching %d of %d running containers", host.Status.Summary.ContainersWatched, host.Status.Summary.ContainersRunning))
+		fmt.Sprintf("Watching %d containers; %d running on the daemon", host.Status.Summary.ContainersWatched, host.Status.Summary.ContainersRunning))
 	// The generation is fully handled only once a poll with it has succeeded.
 	host.Status.ObservedGeneration = host.Generation
 }
@@ -130,15 +131,25 @@ func markUnreachable(host *dockwatchv1.DockerHost, err error) {
 // markConfigError records a spec or Secret problem the user must fix.
 func markConfigError(host *dockwatchv1.DockerHost, err *configError) {
 	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, err.reason, err.Error())
-	// A host that cannot be configured was not tried, so reachability is unknown.
-	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionUnknown, err.reason, "Not polled: "+err.Error())
-	host.Status.ObservedGeneration = host.Generation
+	markNotPolled(host, err.reason, "Not polled: "+err.Error())
 }
 
 // markSuspended records that the host is deliberately not polled.
 func markSuspended(host *dockwatchv1.DockerHost) {
 	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, dockwatchv1.ReasonSuspended,
 		"Polling is suspended by spec.suspend")
+	markNotPolled(host, dockwatchv1.ReasonSuspended, "Not polled while spec.suspend is true")
+}
+
+// markNotPolled completes a generation that was handled without a poll: the
+// daemon was not tried, so reachability is unknown, and the alert condition
+// keeps its status (the alerts in status are the last known) under the new
+// generation.
+func markNotPolled(host *dockwatchv1.DockerHost, reason, message string) {
+	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionUnknown, reason, message)
+	if c := meta.FindStatusCondition(host.Status.Conditions, dockwatchv1.ConditionThresholdsBreached); c != nil {
+		setCondition(host, c.Type, c.Status, c.Reason, c.Message)
+	}
 	host.Status.ObservedGeneration = host.Generation
 }
 
@@ -152,7 +163,8 @@ func markInsecure(host *dockwatchv1.DockerHost) {
 		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionTrue, dockwatchv1.ReasonPlaintext,
 			"spec.allowPlaintext is set: traffic to the daemon is not encrypted")
 	default:
-		meta.RemoveStatusCondition(&host.Status.Conditions, dockwatchv1.ConditionInsecure)
+		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionFalse, dockwatchv1.ReasonSecure,
+			"The daemon is reached over verified TLS or a local socket")
 	}
 }
 
@@ -205,9 +217,14 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f%ciB", value, "KMGTPE"[exp-1])
 }
 
+// truncate bounds a condition message without splitting a UTF-8 character.
 func truncate(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
-	return s[:max-3] + "..."
+	cut := max - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

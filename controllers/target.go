@@ -156,8 +156,8 @@ func materialFromSecret(secret *corev1.Secret, material *docker.TLSMaterial) (*d
 func pemValue(secret *corev1.Secret, keys []string) ([]byte, string, error) {
 	for _, key := range keys {
 		value, ok := secret.Data[key]
-		if !ok {
-			continue
+		if !ok || len(value) == 0 {
+			continue // some issuers write an empty ca.crt: treat it as absent
 		}
 		if block, _ := pem.Decode(value); block == nil {
 			return nil, key, fmt.Errorf("key %s does not hold PEM data", key)

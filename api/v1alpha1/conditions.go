@@ -18,8 +18,6 @@ const (
 const (
 	// ReasonPollSucceeded: the daemon answered and its containers were measured.
 	ReasonPollSucceeded = "PollSucceeded"
-	// ReasonProgressing: the host has not been polled yet for this generation.
-	ReasonProgressing = "Progressing"
 	// ReasonDaemonUnreachable: the daemon could not be reached or did not
 	// answer within the timeout. The controller retries with backoff.
 	ReasonDaemonUnreachable = "DaemonUnreachable"
