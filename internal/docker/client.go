@@ -58,6 +58,17 @@ type Config struct {
 	// DefaultMaxConcurrentStats when zero, so 100 containers finish in about
 	// one collector tick.
 	MaxConcurrentStats int
+	// StatsSource is where container samples come from: StatsSourceAPI
+	// ("" or "api", the daemon's stats endpoint) or StatsSourceCgroup
+	// ("cgroup", the containers' cgroup files on this machine; needs a
+	// unix:// endpoint).
+	StatsSource string
+	// CgroupRoot is where the host's cgroup filesystem is mounted, for
+	// StatsSourceCgroup; "" means /sys/fs/cgroup.
+	CgroupRoot string
+	// ProcRoot is where the host's /proc is mounted, for StatsSourceCgroup;
+	// "" means /proc. An agent in a container needs the host's.
+	ProcRoot string
 }
 
 // DaemonInfo identifies the daemon, from /version and /info.
@@ -89,7 +100,8 @@ type Client struct {
 	negotiateMu sync.Mutex
 	apiVersion  string // set once by the first successful ping
 
-	memory *sampleMemory
+	memory  *sampleMemory
+	cgroups *cgroupSource // nil with the API stats source
 	// tls is kept to explain a daemon's refusal of our client certificate.
 	tls *TLSMaterial
 }
@@ -111,6 +123,10 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cgroups, err := newCgroupSource(cfg, ep)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		endpoint: ep,
 		timeout:  orDefault(cfg.Timeout, DefaultTimeout),
@@ -118,6 +134,7 @@ func New(cfg Config) (*Client, error) {
 		pinned:   cfg.APIVersion,
 		memory:   newSampleMemory(),
 		tls:      cfg.TLS,
+		cgroups:  cgroups,
 	}
 	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout)
 	c.guard = &readOnlyTransport{next: c.base}

@@ -31,7 +31,7 @@ type sampleResult struct {
 // sequential requests would take a tick each. The first failure of the
 // daemon itself cancels the rest and fails the poll.
 func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
-	oneShot := !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
+	oneShot := c.cgroups != nil || !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
 	workCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]sampleResult, len(targets))
@@ -97,7 +97,7 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 	if err != nil {
 		return sampleResult{stats: cs, sampled: true, err: err}
 	}
-	cur, statsOS, err := c.fetchStats(ctx, s.ID, cs.Name, oneShot)
+	cur, statsOS, err := c.takeSample(ctx, s.ID, cs.Name, oneShot)
 	if err != nil {
 		return sampleResult{stats: cs, sampled: true, err: err}
 	}
@@ -133,6 +133,7 @@ func (c *Client) cpuLimit(ctx context.Context, id, name string) (float64, error)
 		limit = stats.CPULimitCores(r.NanoCPUs, r.CPUQuota, r.CPUPeriod)
 	}
 	c.memory.setCPULimit(id, limit)
+	c.locateCgroup(ctx, id, resp)
 	return limit, nil
 }
 

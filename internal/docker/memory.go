@@ -15,12 +15,14 @@ type sampleMemory struct {
 	mu        sync.Mutex
 	previous  map[string]*container.StatsResponse
 	cpuLimits map[string]float64
+	cgroups   map[string]cgroupEntry // StatsSourceCgroup only
 }
 
 func newSampleMemory() *sampleMemory {
 	return &sampleMemory{
 		previous:  map[string]*container.StatsResponse{},
 		cpuLimits: map[string]float64{},
+		cgroups:   map[string]cgroupEntry{},
 	}
 }
 
@@ -64,6 +66,11 @@ func (m *sampleMemory) retain(keep map[string]struct{}) {
 	for id := range m.cpuLimits {
 		if _, ok := keep[id]; !ok {
 			delete(m.cpuLimits, id)
+		}
+	}
+	for id := range m.cgroups {
+		if _, ok := keep[id]; !ok {
+			delete(m.cgroups, id)
 		}
 	}
 }
