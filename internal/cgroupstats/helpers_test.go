@@ -25,7 +25,7 @@ var (
 // fixture copies testdata/<name> to a temporary directory, so that a test
 // can break files without touching the others, and returns the copy's
 // cgroup and proc roots.
-func fixture(t *testing.T, name string) (cgroupRoot, procRoot string) {
+func fixture(t testing.TB, name string) (cgroupRoot, procRoot string) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
