@@ -90,13 +90,16 @@ uninstall: manifests ## Remove the CRD (and every DockerHost) from the cluster.
 deploy: manifests ## Deploy the CRD and the cluster-mode manager with image $(IMG).
 	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
 
+# AGENT_OVERLAY=config/agent-cgroup reads container counters from the nodes' cgroup files.
+AGENT_OVERLAY ?= config/agent
+
 .PHONY: deploy-agents
-deploy-agents: ## Add node mode: the agent DaemonSet (image $(IMG)) beside a `make deploy`.
-	$(KUBECTL) kustomize config/agent | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+deploy-agents: ## Add node mode: the agent DaemonSet (image $(IMG), overlay $(AGENT_OVERLAY)) beside a `make deploy`.
+	$(KUBECTL) kustomize $(AGENT_OVERLAY) | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy-agents
 undeploy-agents: ## Remove the node agents (their DockerHosts stay until their Nodes go).
-	$(KUBECTL) delete --ignore-not-found -k config/agent
+	$(KUBECTL) delete --ignore-not-found -k $(AGENT_OVERLAY)
 
 .PHONY: undeploy
 undeploy: ## Remove the cluster-mode manager and everything it installed.

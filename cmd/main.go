@@ -45,6 +45,8 @@ type flags struct {
 	namespace              string
 	dockerSocket           string
 	templateFile           string
+	statsSource            string
+	cgroupRoot, procRoot   string
 	concurrency            int
 	retryMaxDelay          time.Duration
 }
@@ -59,6 +61,9 @@ func parseFlags() (flags, zap.Options) {
 	flag.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Node mode: namespace of the node's DockerHost (default $POD_NAMESPACE).")
 	flag.StringVar(&f.dockerSocket, "docker-socket", "/var/run/docker.sock", "Node mode: path of the node's Docker socket.")
 	flag.StringVar(&f.templateFile, "dockerhost-template", "", "Node mode: YAML file with a DockerHost spec used when the agent creates its host.")
+	flag.StringVar(&f.statsSource, "stats-source", "api", "Node mode: api reads the daemon's stats endpoint; cgroup reads the host's cgroup files (faster, same figures).")
+	flag.StringVar(&f.cgroupRoot, "host-cgroup-root", "/sys/fs/cgroup", "Node mode with --stats-source=cgroup: where the host's cgroup filesystem is mounted.")
+	flag.StringVar(&f.procRoot, "host-proc", "/proc", "Node mode with --stats-source=cgroup: where the host's /proc is mounted.")
 	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 8, "How many DockerHosts are polled at once.")
 	flag.DurationVar(&f.retryMaxDelay, "retry-max-delay", 5*time.Minute, "Longest backoff between polls of an unreachable daemon.")
 	opts := zap.Options{Development: false}
@@ -113,7 +118,7 @@ func run(f flags) error {
 		Scheme:      mgr.GetScheme(),
 		Recorder:    recorder,
 		Clock:       clock.RealClock{},
-		Connections: controllers.NewConnectionCache(controllers.DialDocker),
+		Connections: controllers.NewConnectionCache(dialerFor(f)),
 		Alerts:      controllers.NewAlertMemory(),
 		Metrics:     controllers.NewMetrics(metrics.Registry),
 		Scope:       scope,
@@ -140,8 +145,14 @@ func run(f flags) error {
 func scopeFor(f flags) (controllers.Scope, error) {
 	switch f.mode {
 	case "cluster":
+		if f.statsSource != "api" {
+			return controllers.Scope{}, fmt.Errorf("--stats-source=%s is for node mode: the cgroup files are on the node", f.statsSource)
+		}
 		return controllers.Scope{}, nil
 	case "node":
+		if f.statsSource != "api" && f.statsSource != "cgroup" {
+			return controllers.Scope{}, fmt.Errorf("--stats-source must be api or cgroup, not %q", f.statsSource)
+		}
 		if f.nodeName == "" {
 			return controllers.Scope{}, fmt.Errorf("--mode=node needs --node-name or NODE_NAME")
 		}
@@ -152,6 +163,14 @@ func scopeFor(f flags) (controllers.Scope, error) {
 	default:
 		return controllers.Scope{}, fmt.Errorf("--mode must be cluster or node, not %q", f.mode)
 	}
+}
+
+// dialerFor picks where container samples come from.
+func dialerFor(f flags) controllers.Dialer {
+	if f.statsSource == "cgroup" {
+		return controllers.DialFromCgroups(f.cgroupRoot, f.procRoot)
+	}
+	return controllers.DialDocker
 }
 
 // addNodeAgent makes sure this node's DockerHost exists once the manager runs.

@@ -23,9 +23,19 @@ type HostClient interface {
 // Dialer builds a HostClient without touching the network.
 type Dialer func(cfg docker.Config) (HostClient, error)
 
-// DialDocker is the production Dialer.
+// DialDocker is the production Dialer: samples come from the daemon's stats endpoint.
 func DialDocker(cfg docker.Config) (HostClient, error) {
 	return docker.New(cfg)
+}
+
+// DialFromCgroups is the node agent's fast-path Dialer: it lists containers
+// through the daemon but reads their counters from the host's cgroup and
+// proc filesystems, mounted at cgroupRoot and procRoot ("" for the defaults).
+func DialFromCgroups(cgroupRoot, procRoot string) Dialer {
+	return func(cfg docker.Config) (HostClient, error) {
+		cfg.StatsSource, cfg.CgroupRoot, cfg.ProcRoot = docker.StatsSourceCgroup, cgroupRoot, procRoot
+		return docker.New(cfg)
+	}
 }
 
 // ConnectionCache keeps one Docker client per DockerHost, so the stats

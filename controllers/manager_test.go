@@ -40,12 +40,12 @@ type runningManager struct {
 // cmd/main.go does.
 func startManager(t *testing.T, scope Scope, agent ...NodeAgentOptions) *runningManager {
 	t.Helper()
-	return startManagerAs(t, cfg, scope, agent...)
+	return startManagerAs(t, cfg, scope, DialDocker, agent...)
 }
 
 // startManagerAs is startManager with the credentials of restConfig, to
 // prove a manager can do its job with only the RBAC we ship.
-func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, agent ...NodeAgentOptions) *runningManager {
+func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dialer, agent ...NodeAgentOptions) *runningManager {
 	t.Helper()
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                 testScheme,
@@ -64,7 +64,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, agent ..
 	r := &DockerHostReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: testScheme,
 		Recorder: recorder, Clock: clock.RealClock{},
-		Connections: NewConnectionCache(DialDocker), Alerts: NewAlertMemory(),
+		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
 		Metrics: NewMetrics(registry), Scope: scope,
 	}
 	counter := &countingReconciler{inner: r, count: &atomic.Int64{}}

@@ -121,6 +121,35 @@ func TestTwoAgentsEachOwnTheirNodesHost(t *testing.T) {
 	}
 }
 
+// TestNodeAgentReadsCgroupsDirectly runs an agent with --stats-source=cgroup:
+// containers are listed through the daemon, their counters read from this
+// machine's cgroup files, and the busy one still shows about one core.
+func TestNodeAgentReadsCgroupsDirectly(t *testing.T) {
+	requireControlPlane(t)
+	dockertest.Require(t)
+	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon.RunBusy(t, "cgroup-busy")
+	daemon.RunIdle(t, "cgroup-capped", "-m", "64m")
+	ns := newNamespace(t)
+	node := createNode(t, "worker-cgroup")
+	startManagerAs(t, cfg, Scope{NodeName: node.Name}, DialFromCgroups("", ""), agentOptions(t, node.Name, ns, daemon))
+
+	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
+	waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
+	var busy, capped *dockwatchv1.ContainerUsage
+	waitFor(t, 30*time.Second, "CPU figures read from cgroups", func() (bool, string) {
+		host := getHost(t, key)
+		busy, capped = findContainer(host, "cgroup-busy"), findContainer(host, "cgroup-capped")
+		return busy != nil && busy.CPUPercent != nil && capped != nil, describe(host)
+	})
+	if *busy.CPUPercent < 60 || *busy.CPUPercent > 130 {
+		t.Errorf("busy container CPU from cgroups = %.1f%%, want about 100%%", *busy.CPUPercent)
+	}
+	if capped.MemoryLimitBytes != 64<<20 || capped.PIDs < 1 {
+		t.Errorf("capped container from cgroups: limit %d (want 64 MiB), pids %d", capped.MemoryLimitBytes, capped.PIDs)
+	}
+}
+
 // assertOwnedByNode checks the owner reference that lets the garbage
 // collector delete the host with its Node (envtest runs no collector).
 func assertOwnedByNode(t *testing.T, host *dockwatchv1.DockerHost, node *corev1.Node) {
