@@ -6,7 +6,10 @@
 // but ping, version, info, container list, inspect and stats. Stats requests
 // for one poll run concurrently (the daemon answers all waiting requests in
 // one collector tick), and on API >= 1.41 use one-shot sampling with the
-// previous sample kept here, per container, for the CPU deltas.
+// previous sample kept here, per container, for the CPU deltas. With
+// Config.StatsSource "cgroup" (node mode) the samples are read from the
+// containers' cgroup files instead (package cgroupstats), and the daemon is
+// asked only for the list and, once per container, inspect.
 //
 // The package knows nothing of Kubernetes besides the label selector type.
 // Errors are *OpError values naming the operation and the endpoint.
