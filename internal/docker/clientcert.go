@@ -9,16 +9,17 @@ import (
 	"time"
 )
 
-// clientRejectedPrefix starts the causes diagnose gives when the daemon
-// refused our client certificate (as opposed to us refusing its).
-const clientRejectedPrefix = "TLS handshake failed: the daemon "
+// ambiguousRejection is the cause diagnose gives for the generic "bad
+// certificate" alert. Newer daemons send a specific alert (certificate
+// required, expired, unknown CA), which is kept as it is.
+const ambiguousRejection = "TLS handshake failed: the daemon rejected the client certificate (bad certificate"
 
-// explainClientCert replaces a generic "the daemon rejected the client
+// explainClientCert replaces the generic "the daemon rejected the client
 // certificate" with the reason found by checking the certificate we sent:
-// dockerd answers a missing, expired or foreign certificate with the same
-// "bad certificate" alert, so its answer alone cannot tell what to fix.
+// dockerd 20.10 answers a missing, expired or foreign certificate with the
+// same "bad certificate" alert, so its answer alone cannot tell what to fix.
 func explainClientCert(e *OpError, m *TLSMaterial, now time.Time) *OpError {
-	if m == nil || !strings.HasPrefix(e.Cause, clientRejectedPrefix) {
+	if m == nil || !strings.HasPrefix(e.Cause, ambiguousRejection) {
 		return e
 	}
 	reason := clientCertProblem(m, now)

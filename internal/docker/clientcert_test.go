@@ -37,7 +37,7 @@ func TestClientCertProblemNamesWhatTheDaemonWillReject(t *testing.T) {
 
 func TestExplainClientCertOnlyRewritesClientRejections(t *testing.T) {
 	rejected := &OpError{Op: "ping daemon", Endpoint: "tcp://127.0.0.1:2376",
-		Cause: "TLS handshake failed: the daemon rejected the client certificate (bad certificate: ...)",
+		Cause: "TLS handshake failed: the daemon rejected the client certificate (bad certificate: missing, or not signed by a CA it trusts)",
 		Err:   errors.New("remote error: tls: bad certificate")}
 	noCert := &TLSMaterial{CA: []byte("ca")}
 	got := explainClientCert(rejected, noCert, time.Now()).Error()
@@ -51,5 +51,9 @@ func TestExplainClientCertOnlyRewritesClientRejections(t *testing.T) {
 	}
 	if got := explainClientCert(rejected, nil, time.Now()); got != rejected {
 		t.Errorf("rewritten without TLS material: %v", got)
+	}
+	specific := &OpError{Op: "ping daemon", Endpoint: "x", Cause: "TLS handshake failed: the daemon rejected the client certificate: certificate expired", Err: errors.New("remote error: tls: expired certificate")}
+	if got := explainClientCert(specific, noCert, time.Now()); got != specific {
+		t.Errorf("a daemon's specific answer was rewritten: %v", got)
 	}
 }
