@@ -54,8 +54,9 @@ test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real 
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
 .PHONY: bench
-bench: ## Run the benchmarks against real daemons and print ratios to `docker stats --no-stream`.
+bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, and the cgroup source vs the API.
 	hack/bench.sh $(BENCH_ARGS)
+	hack/bench-cgroup.sh $(BENCH_ARGS)
 
 .PHONY: demo
 demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).

@@ -4,7 +4,7 @@
 // runs it. The daemon and its containers are removed on exit, on failure and
 // on Ctrl-C.
 //
-//	go run ./internal/cgroupstats/cgroupbench [-containers 100] [-runs 5]
+//	go run ./hack/bench-cgroup [-containers 100] [-runs 5]
 package main
 
 import (
