@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -58,7 +59,8 @@ func (m *AlertMemory) Forget(key client.ObjectKey) {
 // evaluate runs the host's threshold rules over the snapshot, stores the
 // next alert set in memory and status, and returns the transitions to notify.
 func (r *DockerHostReconciler) evaluate(host *dockwatchv1.DockerHost, snap *docker.Snapshot, now time.Time) alert.Result {
-	result := alert.Evaluate(r.Alerts.load(host), rulesFor(host.Spec.Thresholds), targetsFor(snap.Containers), now)
+	targets := append(targetsFor(snap.Containers), unmeasuredTargets(snap.Skipped)...)
+	result := alert.Evaluate(r.Alerts.load(host), rulesFor(host.Spec.Thresholds), targets, now)
 	r.Alerts.store(client.ObjectKeyFromObject(host), result.Alerts)
 
 	host.Status.Alerts, host.Status.AlertsOmitted = alertStatuses(result.Alerts)
@@ -108,6 +110,20 @@ func targetsFor(containers []docker.ContainerStats) []alert.Target {
 			values[string(dockwatchv1.MetricPIDs)] = float64(c.PIDs)
 		}
 		targets = append(targets, alert.Target{ID: c.ID, Name: c.Name, Values: values, Labels: c.Labels})
+	}
+	return targets
+}
+
+// unmeasuredTargets keeps containers that are still there but had no
+// figures this poll (their own stats request failed) among the targets, with
+// no values, so their alerts hold their state instead of resolving as if
+// the container were gone and firing again a poll later.
+func unmeasuredTargets(skipped []docker.SkippedContainer) []alert.Target {
+	var targets []alert.Target
+	for _, s := range skipped {
+		if !errors.Is(s.Err, docker.ErrContainerGone) {
+			targets = append(targets, alert.Target{ID: s.ID, Name: s.Name, Values: map[string]float64{}})
+		}
 	}
 	return targets
 }

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -179,5 +180,31 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 	r.Alerts.Forget(client.ObjectKeyFromObject(host))
 	if got := r.Alerts.load(host); len(got) != 2 {
 		t.Errorf("after Forget, load reseeds from status: got %d alerts, want 2", len(got))
+	}
+}
+
+func TestAnAlertHoldsWhileItsContainerIsUnmeasuredAndResolvesWhenItIsGone(t *testing.T) {
+	r := &DockerHostReconciler{Alerts: NewAlertMemory()}
+	host := unitHost(1)
+	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{{Name: "hot", Metric: dockwatchv1.MetricCPUPercent, Above: 50}}
+	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	busy := docker.ContainerStats{ID: "c1", Name: "web", State: "running"}
+	busy.CPUPercent = ptr(90.0)
+
+	poll := func(snap *docker.Snapshot, at time.Time) []alert.Transition {
+		snap.Daemon = docker.DaemonInfo{MemTotalBytes: 1 << 30}
+		summarise(host, snap, at, time.Second)
+		return r.evaluate(host, snap, at).Transitions
+	}
+	if got := poll(&docker.Snapshot{Containers: []docker.ContainerStats{busy}}, start); len(got) != 1 || got[0].Kind != alert.Fired {
+		t.Fatalf("first poll transitions = %+v, want one Fired", got)
+	}
+	timedOut := []docker.SkippedContainer{{ID: "c1", Name: "web", Err: errors.New("no answer within 10s")}}
+	if got := poll(&docker.Snapshot{Skipped: timedOut}, start.Add(time.Minute)); len(got) != 0 || len(host.Status.Alerts) != 1 {
+		t.Fatalf("a container whose stats request failed changed its alert: transitions %+v, alerts %+v", got, host.Status.Alerts)
+	}
+	gone := []docker.SkippedContainer{{ID: "c1", Name: "web", Err: fmt.Errorf("stats: %w", docker.ErrContainerGone)}}
+	if got := poll(&docker.Snapshot{Skipped: gone}, start.Add(2*time.Minute)); len(got) != 1 || got[0].Kind != alert.Resolved {
+		t.Fatalf("a vanished container's alert: transitions %+v, want one Resolved", got)
 	}
 }
