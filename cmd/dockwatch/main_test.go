@@ -24,7 +24,9 @@ func TestMain(m *testing.M) {
 func execCLI(t *testing.T, vars map[string]string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = []string{envRunMain + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	// GOCOVERDIR: under -coverprofile the child is a coverage binary that
+	// otherwise warns on stderr, and stderr is what these tests read.
+	cmd.Env = []string{envRunMain + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "GOCOVERDIR=" + t.TempDir()}
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
