@@ -37,7 +37,7 @@ func explainClientCert(e *OpError, m *TLSMaterial, now time.Time) *OpError {
 // from one CA). It returns "" when nothing is wrong on our side.
 func clientCertProblem(m *TLSMaterial, now time.Time) string {
 	if len(m.Cert) == 0 {
-		return "no client certificate was given, and the daemon requires one (cert.pem and key.pem in the TLS folder, or --tlscert/--tlskey)"
+		return "no client certificate was given, and the daemon requires one (cert.pem and key.pem, as docker-machine writes them)"
 	}
 	cert, err := firstCertificate(m.Cert)
 	if err != nil {
