@@ -56,7 +56,6 @@ test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real 
 .PHONY: bench
 bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, and the cgroup source vs the API.
 	hack/bench.sh $(BENCH_ARGS)
-	hack/bench-cgroup.sh $(BENCH_ARGS)
 
 .PHONY: demo
 demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
