@@ -26,7 +26,10 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
 fi
 
 cache_root="${DOCKWATCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dockwatch}"
-key="$(cat "$here"/controlplane/*/go.mod "$here"/controlplane/*/go.sum | sha256sum | cut -c1-12)"
+# The key covers the two control-plane modules only, so the kubectl fallback
+# module can change without rebuilding kube-apiserver.
+cp_mods=("$here"/controlplane/etcd "$here"/controlplane/kube-apiserver)
+key="$(cat "${cp_mods[0]}/go.mod" "${cp_mods[1]}/go.mod" "${cp_mods[0]}/go.sum" "${cp_mods[1]}/go.sum" | sha256sum | cut -c1-12)"
 assets="$cache_root/envtest/k8s-1.37.2-$key"
 
 if has_assets "$assets"; then
@@ -62,7 +65,7 @@ if [[ ! -e "$assets/kubectl" ]]; then
   if command -v kubectl >/dev/null; then
     ln -s "$(command -v kubectl)" "$assets/kubectl"
   else
-    build kubectl kube-apiserver k8s.io/kubernetes/cmd/kubectl
+    build kubectl kubectl k8s.io/kubernetes/cmd/kubectl
   fi
 fi
 echo "$assets"
