@@ -109,7 +109,7 @@ undeploy: ## Remove the cluster-mode manager and everything it installed.
 ##@ Dependencies
 
 .PHONY: envtest
-envtest: ## Build (first time, ~20 min) or reuse kube-apiserver and etcd for envtest; prints their directory.
+envtest: ## Build (first time, ~25 min on 2 cores) or reuse kube-apiserver and etcd for envtest; prints their directory.
 	@hack/setup-envtest.sh
 
 .PHONY: controller-gen
