@@ -158,18 +158,19 @@ func (e *evaluation) step(r Rule, t Target, ov overrides) {
 		}
 		return
 	}
-	above, clear := ov.levels(r)
-	a := Alert{Rule: r.Name, ContainerID: t.ID, Container: t.Name, Metric: r.Metric,
-		Threshold: above, Severity: r.Severity}
 	v, ok := t.Values[r.Metric]
 	if !ok || math.IsNaN(v) {
-		if had { // no figure this poll: keep the state, refresh the labels
-			a.Value, a.State, a.Since = p.Value, p.State, p.Since
-			e.next = append(e.next, a)
+		// No figure this poll: keep the alert as it was. An unmeasured
+		// container may come without labels, so its overrides cannot be
+		// trusted to recompute the threshold.
+		if had {
+			e.next = append(e.next, p)
 		}
 		return
 	}
-	a.Value = v
+	above, clear := ov.levels(r)
+	a := Alert{Rule: r.Name, ContainerID: t.ID, Container: t.Name, Metric: r.Metric,
+		Threshold: above, Severity: r.Severity, Value: v}
 	switch {
 	case had && p.State == Firing:
 		a.State, a.Since = Firing, p.Since

@@ -88,6 +88,14 @@ func overrideScenarios() []scenario {
 			{at: 3 * m, targets: []Target{c("db", 85, thCPU, " 95 "), c("web", 90)},
 				alerts: []string{"high-cpu/web Firing@+0s 90/80"}, events: []string{"Resolved high-cpu/db Cleared 85"}},
 		}},
+		{name: "unmeasured poll keeps the overridden threshold", rules: gap, polls: []poll{
+			{at: 0, targets: []Target{c("db", 96, thCPU, "95")},
+				alerts: []string{"high-cpu/db Firing@+0s 96/95"}, events: []string{"Fired high-cpu/db Breached 96"}},
+			// Unmeasured containers come without labels: the alert must not
+			// fall back to the rule's threshold for that poll.
+			{at: 1 * m, targets: []Target{{ID: "id-db", Name: "db"}}, alerts: []string{"high-cpu/db Firing@+0s 96/95"}},
+			{at: 2 * m, targets: []Target{c("db", 90, thCPU, "95")}, alerts: []string{"high-cpu/db Firing@+0s 90/95"}},
+		}},
 		{name: "overridden clear level is floored at zero", rules: gap, polls: []poll{
 			{at: 0, targets: []Target{c("db", 6, thCPU, "5")},
 				alerts: []string{"high-cpu/db Firing@+0s 6/5"}, events: []string{"Fired high-cpu/db Breached 6"}},
