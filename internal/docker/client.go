@@ -191,7 +191,11 @@ func tlsConfigFor(ep endpoint, m *TLSMaterial) (*tls.Config, error) {
 	if m == nil {
 		m = &TLSMaterial{} // https:// without material: system roots
 	}
-	return m.clientConfig()
+	cfg, err := m.clientConfig()
+	if err != nil {
+		return nil, &tlsMaterialError{err: err}
+	}
+	return cfg, nil
 }
 
 // orDefault returns v, or def when v is not positive.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +190,51 @@ func TestTLSFromDirReadsDockerMachineLayout(t *testing.T) {
 	}
 	if _, err := New(Config{Endpoint: "tcp://127.0.0.1:2376", TLS: m}); err != nil {
 		t.Errorf("New with the loaded material: %v", err)
+	}
+}
+
+func TestIsTLSMaterialErrorTellsTLSMaterialFromOtherConfigErrors(t *testing.T) {
+	ca := newTestCA(t, "ca")
+	client := clientLeaf(t, ca, time.Time{}, time.Time{})
+	other := clientLeaf(t, ca, time.Time{}, time.Time{})
+	tcp := "tcp://127.0.0.1:2376"
+	tests := []struct {
+		name string
+		cfg  Config
+		want bool
+	}{
+		{"bad CA PEM", Config{Endpoint: tcp, TLS: &TLSMaterial{CA: []byte("not pem")}}, true},
+		{"certificate without key", Config{Endpoint: tcp, TLS: &TLSMaterial{Cert: client.certPEM}}, true},
+		{"key not matching certificate", Config{Endpoint: tcp, TLS: &TLSMaterial{Cert: client.certPEM, Key: other.keyPEM}}, true},
+		{"bad endpoint", Config{Endpoint: "http://127.0.0.1:2375"}, false},
+		{"TLS on a unix socket", Config{Endpoint: "unix:///var/run/docker.sock", TLS: &TLSMaterial{}}, false},
+		{"bad API version pin", Config{Endpoint: tcp, APIVersion: "latest"}, false},
+		{"API version pin too old", Config{Endpoint: tcp, APIVersion: "1.19"}, false},
+		{"unknown stats source", Config{Endpoint: tcp, StatsSource: "procfs"}, false},
+		{"cgroup source over tcp", Config{Endpoint: tcp, StatsSource: StatsSourceCgroup}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg)
+			if err == nil {
+				t.Fatal("New accepted a bad configuration")
+			}
+			if got := IsTLSMaterialError(err); got != tt.want {
+				t.Errorf("IsTLSMaterialError(%q) = %v, want %v", err, got, tt.want)
+			}
+			if !tt.want {
+				return
+			}
+			_, plain := tt.cfg.TLS.clientConfig()
+			if plain == nil || err.Error() != plain.Error() {
+				t.Errorf("error text %q, want the TLS material's own %v", err, plain)
+			}
+			if wrapped := fmt.Errorf("resolve TLS: %w", err); !IsTLSMaterialError(wrapped) {
+				t.Errorf("IsTLSMaterialError(%q) = false through a %%w wrap", wrapped)
+			}
+		})
+	}
+	if IsTLSMaterialError(nil) {
+		t.Error("IsTLSMaterialError(nil) = true")
 	}
 }

@@ -55,6 +55,25 @@ func TLSFromDir(dir string) (*TLSMaterial, error) {
 	return m, nil
 }
 
+// tlsMaterialError marks an error in the TLS material itself, as opposed to
+// the endpoint or other settings. Its text is the wrapped error's.
+type tlsMaterialError struct{ err error }
+
+func (e *tlsMaterialError) Error() string { return e.err.Error() }
+
+func (e *tlsMaterialError) Unwrap() error { return e.err }
+
+// IsTLSMaterialError reports whether err (or an error it wraps) came from
+// New building the TLS configuration out of Config.TLS: a CA, certificate
+// or key that is not usable PEM, a certificate without its key or the other
+// way round, or a key that does not match its certificate. It is false for
+// endpoint, API version and stats source errors, so a caller can tell the
+// operator to fix the TLS Secret rather than the endpoint.
+func IsTLSMaterialError(err error) bool {
+	_, ok := errors.AsType[*tlsMaterialError](err)
+	return ok
+}
+
 // clientConfig turns the material into a tls.Config, checking each part on
 // its own so the error says which one is wrong. Key bytes never reach an
 // error message.
