@@ -9,7 +9,8 @@
 // previous sample kept here, per container, for the CPU deltas. With
 // Config.StatsSource "cgroup" (node mode) the samples are read from the
 // containers' cgroup files instead (package cgroupstats), and the daemon is
-// asked only for the list and, once per container, inspect.
+// asked only for the list and, once per container every few minutes,
+// inspect.
 //
 // The package knows nothing of Kubernetes besides the label selector type.
 // Errors are *OpError values naming the operation and the endpoint.

@@ -113,8 +113,9 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 }
 
 // cpuLimit returns the container's CPU limit in cores, inspecting it only
-// the first time: limits rarely change, and inspect per poll would double
-// the requests.
+// when the cached answer is missing or older than inspectMaxAge: limits
+// change rarely but can change at runtime, and inspect per poll would
+// double the requests.
 func (c *Client) cpuLimit(ctx context.Context, id, name string) (float64, error) {
 	if limit, ok := c.memory.cpuLimit(id); ok {
 		return limit, nil

@@ -2,26 +2,44 @@ package docker
 
 import (
 	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 )
 
+// inspectMaxAge is how long a container's inspect answer (its CPU limit
+// and, for StatsSourceCgroup, its cgroup) is trusted before the container is
+// inspected again. Limits can change at runtime (docker update --cpus), and
+// one inspect per container every five minutes is cheap next to a stats
+// request per container per poll.
+const inspectMaxAge = 5 * time.Minute
+
 // sampleMemory is what the Client remembers between polls, per container
 // ID: the previous one-shot CPU sample (the baseline for CPU deltas) and the
-// CPU limit from inspect (so inspect runs once per container, not per poll).
-// Entries of containers that leave the selection are dropped each poll, so
-// memory stays bounded by the number of watched containers.
+// CPU limit from inspect (so inspect runs once per container every
+// inspectMaxAge, not per poll). Entries of containers that leave the
+// selection are dropped each poll, so memory stays bounded by the number of
+// watched containers.
 type sampleMemory struct {
 	mu        sync.Mutex
+	now       func() time.Time // the clock that ages cpuLimits; tests set it
 	previous  map[string]*container.StatsResponse
-	cpuLimits map[string]float64
+	cpuLimits map[string]cpuLimitEntry
 	cgroups   map[string]cgroupEntry // StatsSourceCgroup only
+}
+
+// cpuLimitEntry is a container's CPU limit in cores (0 = none) and when
+// inspect reported it.
+type cpuLimitEntry struct {
+	cores     float64
+	inspected time.Time
 }
 
 func newSampleMemory() *sampleMemory {
 	return &sampleMemory{
+		now:       time.Now,
 		previous:  map[string]*container.StatsResponse{},
-		cpuLimits: map[string]float64{},
+		cpuLimits: map[string]cpuLimitEntry{},
 		cgroups:   map[string]cgroupEntry{},
 	}
 }
@@ -39,19 +57,24 @@ func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *cont
 	return prev
 }
 
-// cpuLimit returns the cached CPU limit in cores of a container.
-func (m *sampleMemory) cpuLimit(id string) (float64, bool) {
+// cpuLimit returns the cached CPU limit in cores of a container; ok is
+// false when none is cached or it is older than inspectMaxAge.
+func (m *sampleMemory) cpuLimit(id string) (cores float64, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	limit, ok := m.cpuLimits[id]
-	return limit, ok
+	e, ok := m.cpuLimits[id]
+	if !ok || m.now().Sub(e.inspected) >= inspectMaxAge {
+		return 0, false
+	}
+	return e.cores, true
 }
 
-// setCPULimit caches a container's CPU limit in cores (0 = none).
+// setCPULimit caches a container's CPU limit in cores (0 = none), as
+// inspected now.
 func (m *sampleMemory) setCPULimit(id string, cores float64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cpuLimits[id] = cores
+	m.cpuLimits[id] = cpuLimitEntry{cores: cores, inspected: m.now()}
 }
 
 // retain forgets every container not in keep.

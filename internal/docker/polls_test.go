@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +196,63 @@ func TestSnapshotStopsWhenTheCallerCancels(t *testing.T) {
 	_, err := c.Snapshot(ctx, Selection{})
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "no answer within 10s") {
 		t.Fatalf("error %v: want the caller's deadline, not blamed on the 10s per-call timeout", err)
+	}
+}
+
+// testClock is a settable clock for the Client's inspect cache.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestSnapshotSeesACPULimitChangedAtRuntime(t *testing.T) {
+	web := fakeContainer{ID: containerID("web"), Name: "web", State: container.StateRunning, NanoCPUs: 500_000_000}
+	fake, endpoint := newFakeDaemon(t, "1.41", web)
+	c := newTestClient(t, Config{Endpoint: endpoint})
+	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c.memory.now = clock.now
+	wantCPU := float64(cpuPerSample) / systemPerSample * 2 * 100
+
+	limitPercent := func(poll string) float64 {
+		t.Helper()
+		cs := byName(mustSnapshot(t, c, Selection{}))["web"]
+		if cs.CPULimitPercent == nil {
+			t.Fatalf("%s: CPULimitPercent nil", poll)
+		}
+		return *cs.CPULimitPercent
+	}
+	mustSnapshot(t, c, Selection{}) // baseline sample
+	if got := limitPercent("before the update"); got != wantCPU/0.5 {
+		t.Fatalf("before the update: CPULimitPercent %v, want %v against --cpus 0.5", got, wantCPU/0.5)
+	}
+
+	web.NanoCPUs = 1_000_000_000 // docker update --cpus 1
+	fake.setContainers(web)
+	clock.advance(inspectMaxAge - time.Second)
+	if got := limitPercent("within the cache age"); got != wantCPU/0.5 {
+		t.Errorf("within %v: CPULimitPercent %v, want the cached limit's %v", inspectMaxAge, got, wantCPU/0.5)
+	}
+	if inspects, _ := fake.counts(web.ID); inspects != 1 {
+		t.Errorf("within %v: %d inspects, want 1", inspectMaxAge, inspects)
+	}
+
+	clock.advance(2 * time.Second)
+	if got := limitPercent("after the cache age"); got != wantCPU/1 {
+		t.Errorf("after %v: CPULimitPercent %v, want %v against the updated --cpus 1", inspectMaxAge, got, wantCPU)
+	}
+	if inspects, _ := fake.counts(web.ID); inspects != 2 {
+		t.Errorf("after %v: %d inspects, want 2", inspectMaxAge, inspects)
 	}
 }

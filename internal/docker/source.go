@@ -20,10 +20,11 @@ const (
 	StatsSourceAPI = "api"
 	// StatsSourceCgroup reads every container's counters from its cgroup
 	// and /proc on this machine (cgroupstats), asking the daemon only for
-	// the container list and, once per container, inspect. The figures are
-	// the API's, without a request per container and without waiting for
-	// the daemon's collector tick. It needs the daemon on this machine,
-	// hence a unix:// endpoint, and the host's /proc and cgroup filesystem.
+	// the container list and, once per container every few minutes,
+	// inspect. The figures are the API's, without a request per container
+	// and without waiting for the daemon's collector tick. It needs the
+	// daemon on this machine, hence a unix:// endpoint, and the host's
+	// /proc and cgroup filesystem.
 	StatsSourceCgroup = "cgroup"
 )
 
@@ -122,7 +123,7 @@ func cgroupError(name string, err error) error {
 // locateCgroup resolves a container's cgroup from the inspect answer that
 // cpuLimit fetched anyway, so the cgroup source costs no extra request per
 // container, and caches the result (or the failure, which readCgroup
-// reports) until the container leaves.
+// reports) until the next inspect, inspectMaxAge later.
 func (c *Client) locateCgroup(ctx context.Context, id string, resp container.InspectResponse) {
 	if c.cgroups == nil {
 		return
