@@ -202,7 +202,7 @@ func (e *evaluation) fireIfDue(a *Alert, r Rule) {
 
 // transition records a Fired or Resolved change.
 func (e *evaluation) transition(kind Kind, reason Reason, a Alert) {
-	e.transitions = append(e.transitions, Transition{Kind: kind, Reason: reason, Alert: a, At: e.now})
+	e.transitions = append(e.transitions, Transition{Kind: kind, Reason: reason, Alert: a})
 }
 
 // warnf records a warning once.

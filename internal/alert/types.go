@@ -115,8 +115,6 @@ type Transition struct {
 	// Alert is the alert as it fired, or as it last was when it resolved
 	// (State Firing, Since when it fired) with the latest Value.
 	Alert Alert
-	// At is the evaluation time.
-	At time.Time
 }
 
 // Result is the outcome of one evaluation.
