@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,36 +159,6 @@ func TestUnreachableDaemonsGiveActionableErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not contain %q", tt.endpoint, err, want)
 			}
 		}
-	}
-}
-
-func TestTLSFromDirReadsDockerMachineLayout(t *testing.T) {
-	ca := newTestCA(t, "ca")
-	client := clientLeaf(t, ca, time.Time{}, time.Time{})
-	dir := t.TempDir()
-	write := func(name string, data []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("ca.pem", ca.pem)
-	write("cert.pem", client.certPEM)
-
-	_, err := TLSFromDir(dir)
-	if err == nil || !strings.Contains(err.Error(), "has no key.pem") || !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("TLSFromDir without key.pem: %v, want an error naming key.pem", err)
-	}
-
-	write("key.pem", client.keyPEM)
-	m, err := TLSFromDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(m.CA, ca.pem) || !bytes.Equal(m.Cert, client.certPEM) || !bytes.Equal(m.Key, client.keyPEM) {
-		t.Error("TLSFromDir did not load the three files into CA, Cert and Key")
-	}
-	if _, err := New(Config{Endpoint: "tcp://127.0.0.1:2376", TLS: m}); err != nil {
-		t.Errorf("New with the loaded material: %v", err)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -25,34 +23,6 @@ type TLSMaterial struct {
 	// InsecureSkipVerify accepts any server certificate. It is an explicit
 	// opt-out for labs; DaemonInfo.TLSPeer then says "(unverified)".
 	InsecureSkipVerify bool
-}
-
-// File names of the docker-machine (and DOCKER_CERT_PATH) layout.
-const (
-	caFile   = "ca.pem"
-	certFile = "cert.pem"
-	keyFile  = "key.pem"
-)
-
-// TLSFromDir reads a docker-machine style directory (ca.pem, cert.pem,
-// key.pem), as DOCKER_CERT_PATH points to. All three files are required,
-// because a partial directory is nearly always a copying mistake.
-func TLSFromDir(dir string) (*TLSMaterial, error) {
-	m := &TLSMaterial{}
-	for _, f := range []struct {
-		name string
-		dst  *[]byte
-	}{{caFile, &m.CA}, {certFile, &m.Cert}, {keyFile, &m.Key}} {
-		data, err := os.ReadFile(filepath.Join(dir, f.name))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("TLS directory %s has no %s (expected ca.pem, cert.pem and key.pem as docker-machine writes them): %w", dir, f.name, err)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s from TLS directory %s: %w", f.name, dir, err)
-		}
-		*f.dst = data
-	}
-	return m, nil
 }
 
 // tlsMaterialError marks an error in the TLS material itself, as opposed to
