@@ -115,7 +115,6 @@ func run(f flags) error {
 	reconciler := &controllers.DockerHostReconciler{
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
-		Scheme:      mgr.GetScheme(),
 		Recorder:    recorder,
 		Clock:       clock.RealClock{},
 		Connections: controllers.NewConnectionCache(dialerFor(f)),
@@ -159,7 +158,7 @@ func scopeFor(f flags) (controllers.Scope, error) {
 		if f.namespace == "" {
 			return controllers.Scope{}, fmt.Errorf("--mode=node needs --namespace or POD_NAMESPACE")
 		}
-		return controllers.Scope{NodeName: f.nodeName}, nil
+		return controllers.Scope{NodeName: f.nodeName, Namespace: f.namespace}, nil
 	default:
 		return controllers.Scope{}, fmt.Errorf("--mode must be cluster or node, not %q", f.mode)
 	}

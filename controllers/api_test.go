@@ -56,6 +56,8 @@ func TestAPIRejectsInvalidHosts(t *testing.T) {
 	}{
 		{"endpoint scheme http", func(s *dockwatchv1.DockerHostSpec) { s.Endpoint = "http://127.0.0.1:2375" }, "spec.endpoint"},
 		{"endpoint missing", func(s *dockwatchv1.DockerHostSpec) { s.Endpoint = "" }, "spec.endpoint"},
+		{"tcp endpoint without a port", func(s *dockwatchv1.DockerHostSpec) { s.Endpoint = "tcp://127.0.0.1" }, "spec.endpoint"},
+		{"nodeName on a tcp endpoint", func(s *dockwatchv1.DockerHostSpec) { s.NodeName = "worker-1" }, "spec.nodeName"},
 		{"negative threshold", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Above = -1 }, "spec.thresholds[0].above"},
 		{"clearBelow above above", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].ClearBelow = ptr(95.0) }, "spec.thresholds[0].clearBelow"},
 		{"unknown metric", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Metric = "diskPercent" }, "spec.thresholds[0].metric"},

@@ -49,7 +49,7 @@ func TestConditionWritersSetTypesStatusesAndReasons(t *testing.T) {
 	}{{
 		name: "a poll without firing alerts is Ready, Reachable and within thresholds",
 		host: polledHost(7, 0),
-		mark: markPolled,
+		mark: func(h *dockwatchv1.DockerHost) { markPolled(h, "") },
 		want: map[string]wantCondition{
 			dockwatchv1.ConditionReachable:          {metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, "Docker 27.1.1 answered at tcp://10.0.0.5:2376"},
 			dockwatchv1.ConditionThresholdsBreached: {metav1.ConditionFalse, dockwatchv1.ReasonWithinThresholds, ""},
@@ -59,7 +59,7 @@ func TestConditionWritersSetTypesStatusesAndReasons(t *testing.T) {
 	}, {
 		name: "a poll with firing alerts breaches thresholds and stays Ready",
 		host: polledHost(7, 2),
-		mark: markPolled,
+		mark: func(h *dockwatchv1.DockerHost) { markPolled(h, "") },
 		want: map[string]wantCondition{
 			dockwatchv1.ConditionThresholdsBreached: {metav1.ConditionTrue, dockwatchv1.ReasonAlertsFiring, "2 alert(s) firing"},
 			dockwatchv1.ConditionReady:              {metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, ""},

@@ -41,7 +41,7 @@ func TestConnectBuildsClientFromSecretAndReusesIt(t *testing.T) {
 	r, c := connectReconciler(d, certsSecret(map[string][]byte{"ca.crt": caPEM, "tls.crt": certPEM, "tls.key": keyPEM}))
 	ctx := context.Background()
 
-	conn, sel, err := r.connect(ctx, host)
+	conn, sel, _, err := r.connect(ctx, host)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -53,7 +53,7 @@ func TestConnectBuildsClientFromSecretAndReusesIt(t *testing.T) {
 		string(cfg.TLS.CA) != string(caPEM) || string(cfg.TLS.Key) != string(keyPEM) || cfg.TLS.ServerName != "docker.example" {
 		t.Errorf("dialled with %+v", cfg)
 	}
-	if again, _, _ := r.connect(ctx, host); again != conn || len(d.dialed) != 1 {
+	if again, _, reused, _ := r.connect(ctx, host); again != conn || !reused || len(d.dialed) != 1 {
 		t.Errorf("second connect dialled again (%d dials)", len(d.dialed))
 	}
 
@@ -66,7 +66,7 @@ func TestConnectBuildsClientFromSecretAndReusesIt(t *testing.T) {
 	if err := c.Update(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	rotated, _, err := r.connect(ctx, host)
+	rotated, _, _, err := r.connect(ctx, host)
 	if err != nil || rotated == conn || len(d.dialed) != 2 || d.dialed[0].closed != 1 {
 		t.Errorf("after rotation: err %v, new client %v, dials %d, old closed %d", err, rotated != conn, len(d.dialed), d.dialed[0].closed)
 	}
@@ -77,7 +77,7 @@ func TestConnectWithoutTLSNeedsNoSecret(t *testing.T) {
 	r, _ := connectReconciler(d)
 	host := unitHost(1)
 	host.Spec.Endpoint, host.Spec.Interval = "unix:///var/run/docker.sock", dur("5s")
-	if _, _, err := r.connect(context.Background(), host); err != nil {
+	if _, _, _, err := r.connect(context.Background(), host); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	if cfg := d.configs[0]; cfg.TLS != nil || cfg.Timeout != 5*time.Second {
@@ -100,14 +100,14 @@ func TestConnectReportsConfigProblemsAsConfigErrors(t *testing.T) {
 		{"missing Secret", tlsHost(), nil, nil, dockwatchv1.ReasonTLSConfigError, "Secret ns/certs referenced by spec.tls.secretRef not found"},
 		{"Secret without the client key", tlsHost(), []client.Object{certsSecret(map[string][]byte{"tls.crt": certPEM})}, nil,
 			dockwatchv1.ReasonTLSConfigError, "has tls.crt but no client key"},
-		{"client cannot be built", tlsHost(), []client.Object{certsSecret(map[string][]byte{"ca.pem": caPEM})}, errors.New("parse CA: bad"),
-			dockwatchv1.ReasonTLSConfigError, "build client for tcp://10.0.0.5:2376 from Secret certs: parse CA: bad"},
+		{"engine refuses the spec", tlsHost(), []client.Object{certsSecret(map[string][]byte{"ca.pem": caPEM})}, errors.New("pinned API version 1.12 is older than 1.24"),
+			dockwatchv1.ReasonInvalidSpec, "cannot connect to tcp://10.0.0.5:2376 as configured: pinned API version 1.12"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := &fakeDialer{err: tt.dialErr}
 			r, _ := connectReconciler(d, tt.objs...)
-			_, _, err := r.connect(context.Background(), tt.host)
+			_, _, _, err := r.connect(context.Background(), tt.host)
 			var cfgErr *configError
 			if !errors.As(err, &cfgErr) || cfgErr.reason != tt.wantReason || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("error %v, want a %s configError containing %q", err, tt.wantReason, tt.wantMsg)
@@ -153,5 +153,29 @@ func TestPollBoundsTheSnapshotByTheTimeoutAndMeasuresIt(t *testing.T) {
 	failing := snapshotFunc(func(context.Context) (*docker.Snapshot, error) { return nil, errors.New("refused") })
 	if _, _, err := r.poll(context.Background(), host, failing, docker.Selection{}); err == nil {
 		t.Error("a failed snapshot did not fail the poll")
+	}
+}
+
+// TestConnectBlamesTheSecretOnlyForItsTLSMaterial builds real clients: a
+// certificate that does not parse is the Secret's fault (TLSConfigError,
+// naming it); the same Secret with a usable pair but an endpoint the engine
+// refuses is the spec's (InvalidSpec).
+func TestConnectBlamesTheSecretOnlyForItsTLSMaterial(t *testing.T) {
+	notACert := []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+	c := fake.NewClientBuilder().WithScheme(testScheme).WithObjects(
+		certsSecret(map[string][]byte{"ca.pem": notACert, "cert.pem": certPEM, "key.pem": keyPEM})).Build()
+	r := &DockerHostReconciler{Client: c, APIReader: c, Connections: NewConnectionCache(DialDocker)}
+	_, _, _, err := r.connect(context.Background(), tlsHost())
+	var cfgErr *configError
+	if !errors.As(err, &cfgErr) || cfgErr.reason != dockwatchv1.ReasonTLSConfigError || !strings.Contains(err.Error(), "Secret ns/certs") {
+		t.Fatalf("unparseable CA: %v, want a TLSConfigError naming Secret ns/certs", err)
+	}
+
+	badPin := tlsHost()
+	badPin.Spec.TLS.SecretRef = nil
+	badPin.Spec.APIVersion = "1.12"
+	_, _, _, err = r.connect(context.Background(), badPin)
+	if !errors.As(err, &cfgErr) || cfgErr.reason != dockwatchv1.ReasonInvalidSpec || strings.Contains(err.Error(), "Secret") {
+		t.Fatalf("API pin below the minimum: %v, want an InvalidSpec that does not blame a Secret", err)
 	}
 }

@@ -108,12 +108,13 @@ func (c *ConnectionCache) Len() int {
 }
 
 // connectionFingerprint identifies everything a client is built from, so a
-// changed endpoint, TLS option, API pin or rotated Secret yields a new client.
+// changed endpoint, TLS option, API pin or rotated Secret yields a new
+// client, and so does a host deleted and created again under the same name.
 func connectionFingerprint(host *dockwatchv1.DockerHost, secretVersion string) string {
 	parts := struct {
-		Endpoint, APIVersion, SecretVersion, Timeout string
-		TLS                                          *dockwatchv1.TLSConfig
-	}{host.Spec.Endpoint, host.Spec.APIVersion, secretVersion, pollTimeout(host).String(), host.Spec.TLS}
+		UID, Endpoint, APIVersion, SecretVersion, Timeout string
+		TLS                                               *dockwatchv1.TLSConfig
+	}{string(host.UID), host.Spec.Endpoint, host.Spec.APIVersion, secretVersion, pollTimeout(host).String(), host.Spec.TLS}
 	raw, _ := json.Marshal(parts) // cannot fail: plain strings and bools
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:8])

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -35,7 +35,6 @@ type DockerHostReconciler struct {
 	// APIReader reads Secrets uncached: the manager caches only their
 	// metadata, so certificate data is held in memory only while in use.
 	APIReader client.Reader
-	Scheme    *runtime.Scheme
 	Recorder  record.EventRecorder
 	Clock     clock.PassiveClock
 
@@ -50,7 +49,7 @@ type DockerHostReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts,verbs=get;list;watch
-// +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts/status,verbs=get;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
@@ -81,6 +80,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	markInsecure(host)
 	if host.Spec.Suspend {
 		markSuspended(host)
+		r.Metrics.forget(req.NamespacedName) // not measured: no series beats stale ones
 		return ctrl.Result{}, nil
 	}
 	return r.reconcile(ctx, host)
@@ -92,15 +92,21 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.DockerHost) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
 
-	conn, selection, err := r.connect(ctx, host)
+	conn, selection, reused, err := r.connect(ctx, host)
 	if err != nil {
 		var cfgErr *configError
 		if errors.As(err, &cfgErr) {
 			markConfigError(host, cfgErr)
+			r.Metrics.observePollError(host, cfgErr.reason)
 			logger.Info("DockerHost cannot be polled as configured", "reason", cfgErr.reason, "error", cfgErr.Error())
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
+	}
+	// An event that changed nothing the poll depends on (a Secret's
+	// metadata, a requeue that raced another) must not poll early.
+	if wait := untilPollDue(host, r.Clock.Now()); reused && wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 
 	snap, took, err := r.poll(ctx, host, conn, selection)
@@ -112,13 +118,24 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 
 	now := r.Clock.Now()
 	summarise(host, snap, now, took)
-	evaluation := r.evaluate(host, snap, now)
+	evaluation := r.evaluate(ctx, host, snap, now)
 	r.notifyAlerts(host, evaluation.Transitions)
-	markPolled(host)
-	r.Metrics.observePoll(host, snap, took)
+	markPolled(host, firstUnmeasured(snap.Skipped))
+	r.Metrics.observePoll(host, took)
 
-	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
+	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "unmeasured", len(snap.Skipped), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
 	return ctrl.Result{RequeueAfter: jitter(pollInterval(host))}, nil
+}
+
+// untilPollDue is how long until the host's next poll is due; 0 when it is
+// due now: never polled, a new generation, not Ready, or interval elapsed.
+func untilPollDue(host *dockwatchv1.DockerHost, now time.Time) time.Duration {
+	ready := meta.IsStatusConditionTrue(host.Status.Conditions, dockwatchv1.ConditionReady)
+	if host.Status.LastPollTime == nil || host.Status.ObservedGeneration != host.Generation || !ready {
+		return 0
+	}
+	// A little slack, so a requeue that fires a hair early still polls.
+	return max(0, host.Status.LastPollTime.Add(pollInterval(host)-time.Second).Sub(now))
 }
 
 // poll takes one snapshot of the host's containers within the spec's timeout.

@@ -1,11 +1,15 @@
 package controllers
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -14,61 +18,78 @@ import (
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
-// maxAlertsInStatus bounds status.alerts (the CRD allows 200). Alerts past it
-// are still tracked in memory and counted in the summary; only a controller
-// restart forgets them, after which they start over as Pending.
+// maxAlertsInStatus bounds status.alerts (the CRD allows 200; 100 keeps a
+// host with thousands of breaching containers well under 64 KiB). Alerts
+// past it are still tracked in memory and counted in the summary; only a
+// controller restart forgets them, after which they start over as Pending.
 const maxAlertsInStatus = 100
 
 // AlertMemory keeps each host's active alerts between polls. It is seeded
 // from status.alerts the first time a host is seen, so a restarted
-// controller neither fires an alert twice nor forgets one that is firing.
+// controller neither fires an alert twice nor forgets one that is listed in
+// status. Entries carry the object's UID: a host deleted and created again
+// under the same name starts afresh.
 type AlertMemory struct {
-	mu     sync.Mutex
-	alerts map[client.ObjectKey][]alert.Alert
+	mu    sync.Mutex
+	hosts map[client.ObjectKey]hostAlerts
+}
+
+// hostAlerts is what AlertMemory keeps for one host.
+type hostAlerts struct {
+	uid    types.UID
+	alerts []alert.Alert
+	// warnings are the last override warnings logged, so they are logged
+	// when they change rather than on every poll.
+	warnings string
 }
 
 // NewAlertMemory returns an empty memory.
 func NewAlertMemory() *AlertMemory {
-	return &AlertMemory{alerts: map[client.ObjectKey][]alert.Alert{}}
+	return &AlertMemory{hosts: map[client.ObjectKey]hostAlerts{}}
 }
 
 // load returns the host's alerts, seeding them from status on first use.
-func (m *AlertMemory) load(host *dockwatchv1.DockerHost) []alert.Alert {
-	key := client.ObjectKeyFromObject(host)
+func (m *AlertMemory) load(host *dockwatchv1.DockerHost) hostAlerts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if alerts, ok := m.alerts[key]; ok {
-		return alerts
+	if kept, ok := m.hosts[client.ObjectKeyFromObject(host)]; ok && kept.uid == host.UID {
+		return kept
 	}
-	return alertsFromStatus(host.Status.Alerts)
+	return hostAlerts{uid: host.UID, alerts: alertsFromStatus(host.Status.Alerts)}
 }
 
-func (m *AlertMemory) store(key client.ObjectKey, alerts []alert.Alert) {
+func (m *AlertMemory) store(host *dockwatchv1.DockerHost, kept hostAlerts) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.alerts[key] = alerts
+	m.hosts[client.ObjectKeyFromObject(host)] = kept
 }
 
 // Forget drops a deleted host's alerts.
 func (m *AlertMemory) Forget(key client.ObjectKey) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.alerts, key)
+	delete(m.hosts, key)
 }
 
 // evaluate runs the host's threshold rules over the snapshot, stores the
 // next alert set in memory and status, and returns the transitions to notify.
-func (r *DockerHostReconciler) evaluate(host *dockwatchv1.DockerHost, snap *docker.Snapshot, now time.Time) alert.Result {
+func (r *DockerHostReconciler) evaluate(ctx context.Context, host *dockwatchv1.DockerHost, snap *docker.Snapshot, now time.Time) alert.Result {
+	kept := r.Alerts.load(host)
 	targets := append(targetsFor(snap.Containers), unmeasuredTargets(snap.Skipped)...)
-	result := alert.Evaluate(r.Alerts.load(host), rulesFor(host.Spec.Thresholds), targets, now)
-	r.Alerts.store(client.ObjectKeyFromObject(host), result.Alerts)
+	result := alert.Evaluate(kept.alerts, rulesFor(host.Spec.Thresholds), targets, now)
+
+	kept.alerts = result.Alerts
+	if warnings := strings.Join(result.Warnings, "; "); warnings != kept.warnings {
+		kept.warnings = warnings
+		if warnings != "" {
+			log.FromContext(ctx).Info("Ignoring unusable threshold overrides on containers", "warnings", result.Warnings)
+		}
+	}
+	r.Alerts.store(host, kept)
 
 	host.Status.Alerts, host.Status.AlertsOmitted = alertStatuses(result.Alerts)
 	firing, pending := alert.Counts(result.Alerts)
 	host.Status.Summary.AlertsFiring, host.Status.Summary.AlertsPending = int32(firing), int32(pending)
-	if len(result.Warnings) > 0 {
-		log.Log.WithName("alerts").Info("Ignoring unusable threshold overrides", "dockerhost", client.ObjectKeyFromObject(host), "warnings", result.Warnings)
-	}
 	return result
 }
 
@@ -91,23 +112,27 @@ func rulesFor(specs []dockwatchv1.ThresholdRule) []alert.Rule {
 
 // targetsFor gives the alert machine each container's figures by metric. A
 // figure the engine could not compute yet (first CPU sample, no CPU limit)
-// is left out, so it neither breaches nor clears a rule.
+// is left out, so it neither breaches nor clears a rule. Containers that are
+// neither running nor paused (listed with includeStopped) are no targets at
+// all, so their alerts resolve as the container's are gone.
 func targetsFor(containers []docker.ContainerStats) []alert.Target {
 	targets := make([]alert.Target, 0, len(containers))
 	for _, c := range containers {
-		values := map[string]float64{}
-		if c.State == "" || c.State == "running" {
-			if c.CPUPercent != nil {
-				values[string(dockwatchv1.MetricCPUPercent)] = *c.CPUPercent
-			}
-			if c.CPULimitPercent != nil {
-				values[string(dockwatchv1.MetricCPULimitPercent)] = *c.CPULimitPercent
-			}
-			if c.MemoryLimitBytes > 0 {
-				values[string(dockwatchv1.MetricMemoryPercent)] = c.MemoryPercent
-			}
-			values[string(dockwatchv1.MetricMemoryBytes)] = float64(c.MemoryUsageBytes)
-			values[string(dockwatchv1.MetricPIDs)] = float64(c.PIDs)
+		if c.State != "" && c.State != "running" && c.State != "paused" {
+			continue
+		}
+		values := map[string]float64{
+			string(dockwatchv1.MetricMemoryBytes): float64(c.MemoryUsageBytes),
+			string(dockwatchv1.MetricPIDs):        float64(c.PIDs),
+		}
+		if c.CPUPercent != nil {
+			values[string(dockwatchv1.MetricCPUPercent)] = *c.CPUPercent
+		}
+		if c.CPULimitPercent != nil {
+			values[string(dockwatchv1.MetricCPULimitPercent)] = *c.CPULimitPercent
+		}
+		if c.MemoryLimitBytes > 0 {
+			values[string(dockwatchv1.MetricMemoryPercent)] = c.MemoryPercent
 		}
 		targets = append(targets, alert.Target{ID: c.ID, Name: c.Name, Values: values, Labels: c.Labels})
 	}
@@ -126,6 +151,17 @@ func unmeasuredTargets(skipped []docker.SkippedContainer) []alert.Target {
 		}
 	}
 	return targets
+}
+
+// firstUnmeasured names the first container that is still there but had no
+// figures this poll, with why, for the Ready message ("" when none).
+func firstUnmeasured(skipped []docker.SkippedContainer) string {
+	for _, s := range skipped {
+		if !errors.Is(s.Err, docker.ErrContainerGone) {
+			return fmt.Sprintf("%s: %v", s.Name, s.Err)
+		}
+	}
+	return ""
 }
 
 // alertStatuses writes the first maxAlertsInStatus alerts (the machine sorts

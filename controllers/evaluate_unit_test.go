@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -60,14 +61,9 @@ func TestTargetsForGivesOnlyFiguresTheEngineHas(t *testing.T) {
 		in:   docker.ContainerStats{ID: "3", Name: "nolimit", State: "running", Usage: stats.Usage{CPUPercent: ptr(0.0)}},
 		want: map[string]float64{"cpuPercent": 0, "memoryBytes": 0, "pids": 0},
 	}, {
-		name: "a stopped container has no values",
-		in: docker.ContainerStats{ID: "4", Name: "stopped", State: "exited", Usage: stats.Usage{
-			CPUPercent: ptr(1.0), MemoryUsageBytes: 10, MemoryLimitBytes: 20, MemoryPercent: 50}},
-		want: map[string]float64{},
-	}, {
-		name: "a paused container has no values",
+		name: "a paused container keeps the figures it has",
 		in:   docker.ContainerStats{ID: "5", Name: "paused", State: "paused", Usage: stats.Usage{PIDs: 2}},
-		want: map[string]float64{},
+		want: map[string]float64{"memoryBytes": 0, "pids": 2},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +78,15 @@ func TestTargetsForGivesOnlyFiguresTheEngineHas(t *testing.T) {
 				t.Errorf("values = %v, want %v", got[0].Values, tt.want)
 			}
 		})
+	}
+}
+
+// TestStoppedContainersAreNoTargets: a container listed only because of
+// includeStopped is not a target, so its alerts resolve as gone.
+func TestStoppedContainersAreNoTargets(t *testing.T) {
+	stopped := docker.ContainerStats{ID: "4", Name: "stopped", State: "exited", Usage: stats.Usage{CPUPercent: ptr(1.0)}}
+	if got := targetsFor([]docker.ContainerStats{stopped}); len(got) != 0 {
+		t.Fatalf("a stopped container became a target: %+v", got)
 	}
 }
 
@@ -156,7 +161,7 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 		usage("hot", ptr(97.0), 0), usage("warm", ptr(85.0), 0), usage("cool", ptr(5.0), 0)}}
 
 	r := &DockerHostReconciler{Alerts: NewAlertMemory()}
-	result := r.evaluate(host, snap, now)
+	result := r.evaluate(context.Background(), host, snap, now)
 	if len(result.Transitions) != 0 {
 		t.Errorf("seeded alert fired again or pending one fired: %+v", result.Transitions)
 	}
@@ -167,7 +172,7 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 
 	// Memory, not the (now stale) status, drives the next poll.
 	host.Status.Alerts = nil
-	result = r.evaluate(host, snap, now.Add(2*time.Minute))
+	result = r.evaluate(context.Background(), host, snap, now.Add(2*time.Minute))
 	var fired []string
 	for _, tr := range result.Transitions {
 		fired = append(fired, string(tr.Kind)+":"+tr.Alert.Container)
@@ -178,7 +183,7 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 	}
 
 	r.Alerts.Forget(client.ObjectKeyFromObject(host))
-	if got := r.Alerts.load(host); len(got) != 2 {
+	if got := r.Alerts.load(host).alerts; len(got) != 2 {
 		t.Errorf("after Forget, load reseeds from status: got %d alerts, want 2", len(got))
 	}
 }
@@ -194,7 +199,7 @@ func TestAnAlertHoldsWhileItsContainerIsUnmeasuredAndResolvesWhenItIsGone(t *tes
 	poll := func(snap *docker.Snapshot, at time.Time) []alert.Transition {
 		snap.Daemon = docker.DaemonInfo{MemTotalBytes: 1 << 30}
 		summarise(host, snap, at, time.Second)
-		return r.evaluate(host, snap, at).Transitions
+		return r.evaluate(context.Background(), host, snap, at).Transitions
 	}
 	if got := poll(&docker.Snapshot{Containers: []docker.ContainerStats{busy}}, start); len(got) != 1 || got[0].Kind != alert.Fired {
 		t.Fatalf("first poll transitions = %+v, want one Fired", got)
@@ -206,5 +211,14 @@ func TestAnAlertHoldsWhileItsContainerIsUnmeasuredAndResolvesWhenItIsGone(t *tes
 	gone := []docker.SkippedContainer{{ID: "c1", Name: "web", Err: fmt.Errorf("stats: %w", docker.ErrContainerGone)}}
 	if got := poll(&docker.Snapshot{Skipped: gone}, start.Add(2*time.Minute)); len(got) != 1 || got[0].Kind != alert.Resolved {
 		t.Fatalf("a vanished container's alert: transitions %+v, want one Resolved", got)
+	}
+}
+
+// TestAlertLabelsAreTheAPIsLabels: internal/alert repeats the API's label
+// names so that it imports nothing; they must not drift apart.
+func TestAlertLabelsAreTheAPIsLabels(t *testing.T) {
+	if alert.LabelIgnore != dockwatchv1.LabelIgnore || alert.LabelThresholdPrefix != dockwatchv1.LabelThresholdPrefix {
+		t.Fatalf("alert labels %q/%q differ from the API's %q/%q",
+			alert.LabelIgnore, alert.LabelThresholdPrefix, dockwatchv1.LabelIgnore, dockwatchv1.LabelThresholdPrefix)
 	}
 }

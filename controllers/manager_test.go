@@ -62,7 +62,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	recorder, stopEvents := NewEventRecorder(clientset, testScheme, "dockwatch")
 	registry := prometheus.NewRegistry()
 	r := &DockerHostReconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: testScheme,
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: recorder, Clock: clock.RealClock{},
 		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
 		Metrics: NewMetrics(registry), Scope: scope,

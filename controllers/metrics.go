@@ -9,7 +9,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
-	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
 // Metrics exports what dockwatch measures to Prometheus.
@@ -60,7 +59,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // observePoll records a successful poll and the host's listed containers.
-func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, _ *docker.Snapshot, took time.Duration) {
+func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, took time.Duration) {
 	if m == nil {
 		return
 	}
@@ -87,13 +86,16 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, _ *docker.Snapshot, 
 	m.replaceContainers(client.ObjectKeyFromObject(host), current)
 }
 
-// observePollError records a failed poll.
+// observePollError records a failed poll (or one that could not be tried,
+// by reason). The host's container series go: their last values would
+// otherwise be read as current.
 func (m *Metrics) observePollError(host *dockwatchv1.DockerHost, reason string) {
 	if m == nil {
 		return
 	}
 	m.hostUp.WithLabelValues(host.Namespace, host.Name).Set(0)
 	m.pollErrors.WithLabelValues(host.Namespace, host.Name, reason).Inc()
+	m.replaceContainers(client.ObjectKeyFromObject(host), [][]string{})
 }
 
 // forget removes every series of a deleted host.

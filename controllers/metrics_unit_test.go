@@ -73,7 +73,7 @@ func containerSeries(ns, host, name, id string) string {
 func TestObservePollExportsListedContainersAndHostSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	m.observePoll(metricsHost("ns", "h", 2, 1, "web=id1", "db=id2-nocpu"), nil, 1500*time.Millisecond)
+	m.observePoll(metricsHost("ns", "h", 2, 1, "web=id1", "db=id2-nocpu"), 1500*time.Millisecond)
 
 	wantCPU := map[string]float64{containerSeries("ns", "h", "web", "id1"): 1}
 	if got := series(t, reg, "dockwatch_container_cpu_percent"); !equalSeries(got, wantCPU) {
@@ -101,8 +101,8 @@ func TestObservePollExportsListedContainersAndHostSeries(t *testing.T) {
 func TestObservePollRemovesSeriesOfContainersThatLeaveTheList(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1", "db=id2", "cache=id3"), nil, time.Second)
-	m.observePoll(metricsHost("ns", "h", 0, 0, "cache=id3", "new=id4"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1", "db=id2", "cache=id3"), time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "cache=id3", "new=id4"), time.Second)
 
 	for _, name := range []string{"dockwatch_container_cpu_percent", "dockwatch_container_memory_bytes", "dockwatch_container_memory_percent"} {
 		got := series(t, reg, name)
@@ -125,8 +125,8 @@ func TestObservePollRemovesSeriesOfContainersThatLeaveTheList(t *testing.T) {
 func TestObservePollRemovesSeriesOfARenamedContainer(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1"), nil, time.Second)
-	m.observePoll(metricsHost("ns", "h", 0, 0, "web-renamed=id1"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web=id1"), time.Second)
+	m.observePoll(metricsHost("ns", "h", 0, 0, "web-renamed=id1"), time.Second)
 
 	want := map[string]float64{containerSeries("ns", "h", "web-renamed", "id1"): 1000}
 	if got := series(t, reg, "dockwatch_container_memory_bytes"); !equalSeries(got, want) {
@@ -141,9 +141,9 @@ func TestObservePollRemovesSeriesOfARenamedContainer(t *testing.T) {
 func TestForgetRemovesOnlyThatHostsSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	m.observePoll(metricsHost("ns", "gone", 1, 0, "web=id1", "db=id2"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "gone", 1, 0, "web=id1", "db=id2"), time.Second)
 	m.observePollError(metricsHost("ns", "gone", 0, 0), dockwatchv1.ReasonDaemonUnreachable)
-	m.observePoll(metricsHost("ns", "kept", 0, 0, "web=id9"), nil, time.Second)
+	m.observePoll(metricsHost("ns", "kept", 0, 0, "web=id9"), time.Second)
 
 	m.forget(client.ObjectKey{Namespace: "ns", Name: "gone"})
 	for _, name := range []string{"dockwatch_container_cpu_percent", "dockwatch_container_memory_bytes",
@@ -163,11 +163,11 @@ func TestForgetRemovesOnlyThatHostsSeries(t *testing.T) {
 	}
 }
 
-func TestObservePollErrorCountsAndMarksTheHostDown(t *testing.T) {
+func TestObservePollErrorCountsMarksTheHostDownAndDropsStaleSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	host := metricsHost("ns", "h", 0, 0, "web=id1")
-	m.observePoll(host, nil, time.Second)
+	m.observePoll(host, time.Second)
 	m.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
 	m.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
 
@@ -178,10 +178,10 @@ func TestObservePollErrorCountsAndMarksTheHostDown(t *testing.T) {
 	if got := series(t, reg, "dockwatch_host_up")["dockerhost=h,namespace=ns"]; got != 0 {
 		t.Errorf("dockwatch_host_up = %v, want 0", got)
 	}
-	if got := series(t, reg, "dockwatch_container_memory_bytes"); len(got) != 1 {
-		t.Errorf("a failed poll changed the container series: %v", got)
+	if got := series(t, reg, "dockwatch_container_memory_bytes"); len(got) != 0 {
+		t.Errorf("a failed poll left container series with stale values: %v", got)
 	}
-	m.observePoll(host, nil, time.Second)
+	m.observePoll(host, time.Second)
 	if got := series(t, reg, "dockwatch_host_up")["dockerhost=h,namespace=ns"]; got != 1 {
 		t.Errorf("dockwatch_host_up after recovery = %v, want 1", got)
 	}
@@ -190,7 +190,7 @@ func TestObservePollErrorCountsAndMarksTheHostDown(t *testing.T) {
 func TestNilMetricsIsANoOp(t *testing.T) {
 	var m *Metrics
 	host := metricsHost("ns", "h", 0, 0, "web=id1")
-	m.observePoll(host, nil, time.Second)
+	m.observePoll(host, time.Second)
 	m.observePollError(host, "x")
 	m.forget(client.ObjectKeyFromObject(host))
 }

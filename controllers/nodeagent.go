@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -64,11 +65,13 @@ func NewNodeAgent(c client.Client, reader client.Reader, opts NodeAgentOptions) 
 // NeedLeaderElection is false: every node's agent runs, each for its own node.
 func (a *NodeAgent) NeedLeaderElection() bool { return false }
 
-// Start registers the node's DockerHost, retrying while the API server is
-// unavailable, then returns; the reconciler does the polling.
+// Start registers the node's DockerHost, retrying with backoff (up to a
+// minute apart) while the API server is unavailable or refuses, then
+// returns; the reconciler does the polling.
 func (a *NodeAgent) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("node-agent")
-	return wait.PollUntilContextCancel(ctx, 2*time.Second, true, func(ctx context.Context) (bool, error) {
+	backoff := wait.Backoff{Duration: 2 * time.Second, Factor: 2, Jitter: 0.1, Steps: math.MaxInt32, Cap: time.Minute}
+	return wait.ExponentialBackoffWithContext(ctx, backoff, func(ctx context.Context) (bool, error) {
 		created, err := a.EnsureHost(ctx)
 		if err != nil {
 			log.Error(err, "Registering this node's DockerHost; will retry", "node", a.opts.NodeName)

@@ -49,7 +49,7 @@ func TestNodeAgentRegistersAndPollsItsNode(t *testing.T) {
 
 	// The cluster manager runs beside the agent and must leave the node's host alone.
 	cluster := startManager(t, Scope{})
-	agent := startManager(t, Scope{NodeName: node.Name}, agentOptions(t, node.Name, ns, daemon))
+	agent := startManager(t, Scope{NodeName: node.Name, Namespace: ns}, agentOptions(t, node.Name, ns, daemon))
 
 	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
 	host := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
@@ -79,7 +79,7 @@ func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
 	ns := newNamespace(t)
 	node := createNode(t, "worker-edit")
 	opts := agentOptions(t, node.Name, ns, daemon)
-	agent := startManager(t, Scope{NodeName: node.Name}, opts)
+	agent := startManager(t, Scope{NodeName: node.Name, Namespace: ns}, opts)
 	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
 	host := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
 
@@ -89,7 +89,7 @@ func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent.stop()
-	startManager(t, Scope{NodeName: node.Name}, opts)
+	startManager(t, Scope{NodeName: node.Name, Namespace: ns}, opts)
 	waitFor(t, 20*time.Second, "the restarted agent to poll the edited host", func() (bool, string) {
 		h := getHost(t, key)
 		return h.Status.ObservedGeneration == h.Generation && h.Status.LastPollTime != nil &&
@@ -109,8 +109,8 @@ func TestTwoAgentsEachOwnTheirNodesHost(t *testing.T) {
 	daemonB.RunIdle(t, "only-on-b")
 	ns := newNamespace(t)
 	nodeA, nodeB := createNode(t, "worker-1"), createNode(t, "worker-2")
-	startManager(t, Scope{NodeName: nodeA.Name}, agentOptions(t, nodeA.Name, ns, daemonA))
-	startManager(t, Scope{NodeName: nodeB.Name}, agentOptions(t, nodeB.Name, ns, daemonB))
+	startManager(t, Scope{NodeName: nodeA.Name, Namespace: ns}, agentOptions(t, nodeA.Name, ns, daemonA))
+	startManager(t, Scope{NodeName: nodeB.Name, Namespace: ns}, agentOptions(t, nodeB.Name, ns, daemonB))
 
 	hostA := waitCondition(t, client.ObjectKey{Namespace: ns, Name: NodeHostName(nodeA.Name)}, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
 	hostB := waitCondition(t, client.ObjectKey{Namespace: ns, Name: NodeHostName(nodeB.Name)}, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
@@ -132,7 +132,7 @@ func TestNodeAgentReadsCgroupsDirectly(t *testing.T) {
 	daemon.RunIdle(t, "cgroup-capped", "-m", "64m")
 	ns := newNamespace(t)
 	node := createNode(t, "worker-cgroup")
-	startManagerAs(t, cfg, Scope{NodeName: node.Name}, DialFromCgroups("", ""), agentOptions(t, node.Name, ns, daemon))
+	startManagerAs(t, cfg, Scope{NodeName: node.Name, Namespace: ns}, DialFromCgroups("", ""), agentOptions(t, node.Name, ns, daemon))
 
 	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
 	waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)

@@ -20,7 +20,7 @@ import (
 
 // Host states as the reconcile steps leave them.
 var (
-	statePolled      = markPolled
+	statePolled      = func(h *dockwatchv1.DockerHost) { markPolled(h, "") }
 	stateUnreachable = func(h *dockwatchv1.DockerHost) { markUnreachable(h, errors.New("connection refused")) }
 	stateDaemonHung  = func(h *dockwatchv1.DockerHost) { markUnreachable(h, errors.New("context deadline exceeded")) }
 	stateTLSError    = func(h *dockwatchv1.DockerHost) {

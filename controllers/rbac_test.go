@@ -33,7 +33,7 @@ func TestManagersWorkWithOnlyTheShippedRBAC(t *testing.T) {
 	clusterCfg := userBoundTo(t, "dockwatch-cluster-test", filepath.Join("..", "config", "rbac", "role.yaml"))
 	agentCfg := userBoundTo(t, "dockwatch-agent-test", filepath.Join("..", "config", "agent", "rbac.yaml"))
 	startManagerAs(t, clusterCfg, Scope{}, DialDocker)
-	startManagerAs(t, agentCfg, Scope{NodeName: node.Name}, DialDocker, agentOptions(t, node.Name, ns, daemon))
+	startManagerAs(t, agentCfg, Scope{NodeName: node.Name, Namespace: ns}, DialDocker, agentOptions(t, node.Name, ns, daemon))
 
 	// A rule every running container breaches at once, so each manager must
 	// also be allowed to record events.

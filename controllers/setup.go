@@ -26,24 +26,38 @@ const secretRefIndex = ".spec.tls.secretRef.name"
 
 // Scope says which DockerHosts a manager serves. The cluster-mode manager
 // (NodeName "") serves hosts without spec.nodeName; a node agent serves only
-// the host whose spec.nodeName is its node. Between them every host is
-// polled exactly once.
+// the hosts in its own namespace whose spec.nodeName is its node. Between
+// them every host is polled exactly once, and a user who can create
+// DockerHosts elsewhere cannot point an agent at its node's socket.
 type Scope struct {
 	NodeName string
+	// Namespace confines a node agent to the namespace it registers its
+	// node's host in; "" (cluster mode) is every namespace.
+	Namespace string
 }
 
-// Serves reports whether this manager polls host.
+// Serves reports whether this manager polls host. The cache is already
+// filtered the same way; this also covers objects read before a change.
 func (s Scope) Serves(host *dockwatchv1.DockerHost) bool {
-	return host.Spec.NodeName == s.NodeName
+	return host.Spec.NodeName == s.NodeName && (s.Namespace == "" || host.Namespace == s.Namespace)
 }
 
 // CacheOptions filter the DockerHost informer at the API server by
-// spec.nodeName (a selectable field of the CRD), so a node agent neither
-// receives nor holds other nodes' hosts, and the cluster manager none of them.
+// spec.nodeName (a selectable field of the CRD) and, for an agent, by
+// namespace, so a manager never receives or holds hosts it does not serve.
+// Reads of a type without an informer fail at once instead of quietly
+// starting one the manager may have no RBAC for.
 func (s Scope) CacheOptions() cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&dockwatchv1.DockerHost{}: {Field: fields.OneTermEqualSelector("spec.nodeName", s.NodeName)},
-	}}
+	opts := cache.Options{
+		ReaderFailOnMissingInformer: true,
+		ByObject: map[client.Object]cache.ByObject{
+			&dockwatchv1.DockerHost{}: {Field: fields.OneTermEqualSelector("spec.nodeName", s.NodeName)},
+		},
+	}
+	if s.Namespace != "" {
+		opts.DefaultNamespaces = map[string]cache.Config{s.Namespace: {}}
+	}
+	return opts
 }
 
 // Options tune the controller.
@@ -82,11 +96,7 @@ func (r *DockerHostReconciler) setupWithManager(mgr ctrl.Manager, opts Options, 
 
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("dockerhost").
-		For(&dockwatchv1.DockerHost{}, builder.WithPredicates(
-			predicate.GenerationChangedPredicate{},
-			predicate.NewPredicateFuncs(func(obj client.Object) bool {
-				return r.Scope.Serves(obj.(*dockwatchv1.DockerHost))
-			})))
+		For(&dockwatchv1.DockerHost{}, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
 	// Node hosts read a local socket and never use a Secret, so agents need
 	// (and are granted) no access to Secrets at all.
 	if r.Scope.NodeName == "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -44,8 +45,9 @@ func daemonInfo(d docker.DaemonInfo) *dockwatchv1.DaemonInfo {
 // the evaluation step.
 func hostSummary(snap *docker.Snapshot) *dockwatchv1.HostSummary {
 	s := &dockwatchv1.HostSummary{
-		ContainersRunning: int32(snap.Running),
-		ContainersWatched: int32(len(snap.Containers)),
+		ContainersRunning:    int32(snap.Running),
+		ContainersWatched:    int32(len(snap.Containers)),
+		ContainersUnmeasured: int32(len(unmeasuredTargets(snap.Skipped))),
 	}
 	for _, c := range snap.Containers {
 		if c.CPUPercent != nil {
@@ -103,8 +105,9 @@ func containerUsage(c docker.ContainerStats) dockwatchv1.ContainerUsage {
 	}
 }
 
-// markPolled records a successful poll in the conditions.
-func markPolled(host *dockwatchv1.DockerHost) {
+// markPolled records a successful poll in the conditions. firstUnmeasured
+// describes a container that had no figures this poll ("" when none).
+func markPolled(host *dockwatchv1.DockerHost, firstUnmeasured string) {
 	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded,
 		fmt.Sprintf("Docker %s answered at %s", host.Status.Daemon.Version, host.Spec.Endpoint))
 	firing := host.Status.Summary.AlertsFiring
@@ -115,10 +118,19 @@ func markPolled(host *dockwatchv1.DockerHost) {
 		setCondition(host, dockwatchv1.ConditionThresholdsBreached, metav1.ConditionFalse, dockwatchv1.ReasonWithinThresholds,
 			"No alert is firing")
 	}
-	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded,
-		fmt.Sprintf("Watching %d containers; %d running on the daemon", host.Status.Summary.ContainersWatched, host.Status.Summary.ContainersRunning))
+	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, readyMessage(host.Status.Summary, firstUnmeasured))
 	// The generation is fully handled only once a poll with it has succeeded.
 	host.Status.ObservedGeneration = host.Generation
+}
+
+// readyMessage says what a successful poll watched, and which container it
+// could not measure, if any.
+func readyMessage(s *dockwatchv1.HostSummary, firstUnmeasured string) string {
+	msg := fmt.Sprintf("Watching %d containers; %d running on the daemon", s.ContainersWatched, s.ContainersRunning)
+	if s.ContainersUnmeasured > 0 {
+		msg += fmt.Sprintf("; %d without figures this poll (first: %s)", s.ContainersUnmeasured, firstUnmeasured)
+	}
+	return msg
 }
 
 // markUnreachable records a failed poll; the last good figures stay in status.
@@ -126,6 +138,7 @@ func markUnreachable(host *dockwatchv1.DockerHost, err error) {
 	msg := fmt.Sprintf("Docker daemon unreachable: %v", err)
 	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
 	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
+	restampThresholds(host)
 }
 
 // markConfigError records a spec or Secret problem the user must fix.
@@ -147,10 +160,17 @@ func markSuspended(host *dockwatchv1.DockerHost) {
 // generation.
 func markNotPolled(host *dockwatchv1.DockerHost, reason, message string) {
 	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionUnknown, reason, message)
+	restampThresholds(host)
+	host.Status.ObservedGeneration = host.Generation
+}
+
+// restampThresholds carries ThresholdsBreached over to the current
+// generation unchanged when a reconcile could not evaluate it: the alerts in
+// status are still the last known.
+func restampThresholds(host *dockwatchv1.DockerHost) {
 	if c := meta.FindStatusCondition(host.Status.Conditions, dockwatchv1.ConditionThresholdsBreached); c != nil {
 		setCondition(host, c.Type, c.Status, c.Reason, c.Message)
 	}
-	host.Status.ObservedGeneration = host.Generation
 }
 
 // markInsecure keeps the Insecure condition in step with the spec's opt-outs.
@@ -159,7 +179,7 @@ func markInsecure(host *dockwatchv1.DockerHost) {
 	case host.Spec.TLS != nil && host.Spec.TLS.InsecureSkipVerify:
 		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionTrue, dockwatchv1.ReasonInsecureSkipVerify,
 			"spec.tls.insecureSkipVerify is set: the daemon's certificate is not verified")
-	case host.Spec.TLS == nil && host.Spec.AllowPlaintext:
+	case host.Spec.TLS == nil && host.Spec.AllowPlaintext && strings.HasPrefix(host.Spec.Endpoint, "tcp://"):
 		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionTrue, dockwatchv1.ReasonPlaintext,
 			"spec.allowPlaintext is set: traffic to the daemon is not encrypted")
 	default:

@@ -38,31 +38,43 @@ var (
 )
 
 // connect returns the host's Docker client and container selection, reusing
-// the cached client unless the spec or the Secret changed since it was built.
-func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.DockerHost) (HostClient, docker.Selection, error) {
-	selection, err := selectionFor(host.Spec.Containers)
-	if err != nil {
-		return nil, docker.Selection{}, &configError{reason: dockwatchv1.ReasonInvalidSpec, err: err}
+// the cached client (reused true) unless the spec or the Secret changed
+// since it was built.
+func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.DockerHost) (conn HostClient, selection docker.Selection, reused bool, err error) {
+	if selection, err = selectionFor(host.Spec.Containers); err != nil {
+		return nil, docker.Selection{}, false, &configError{reason: dockwatchv1.ReasonInvalidSpec, err: err}
 	}
 	secretVersion, err := r.secretVersion(ctx, host)
 	if err != nil {
-		return nil, docker.Selection{}, err
+		return nil, docker.Selection{}, false, err
 	}
 	key := client.ObjectKeyFromObject(host)
 	fingerprint := connectionFingerprint(host, secretVersion)
 	if conn := r.Connections.Lookup(key, fingerprint); conn != nil {
-		return conn, selection, nil
+		return conn, selection, true, nil
 	}
 
 	cfg := docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host)}
 	if cfg.TLS, err = r.tlsMaterial(ctx, host); err != nil {
-		return nil, docker.Selection{}, err
+		return nil, docker.Selection{}, false, err
 	}
-	conn, err := r.Connections.Connect(key, fingerprint, cfg)
-	if err != nil {
-		return nil, docker.Selection{}, tlsConfigError("build client for %s from Secret %s: %w", host.Spec.Endpoint, secretName(host), err)
+	if conn, err = r.Connections.Connect(key, fingerprint, cfg); err != nil {
+		return nil, docker.Selection{}, false, clientBuildError(host, err)
 	}
-	return conn, selection, nil
+	return conn, selection, false, nil
+}
+
+// clientBuildError names what kept the client from being built: the TLS
+// material from the Secret, or else the spec (an endpoint or API pin the
+// engine refuses) or the manager's own settings, which the message carries.
+func clientBuildError(host *dockwatchv1.DockerHost, err error) error {
+	if docker.IsTLSMaterialError(err) {
+		if name := secretName(host); name != "" {
+			return tlsConfigError("TLS material in Secret %s/%s: %w", host.Namespace, name, err)
+		}
+		return tlsConfigError("spec.tls: %w", err)
+	}
+	return &configError{reason: dockwatchv1.ReasonInvalidSpec, err: fmt.Errorf("cannot connect to %s as configured: %w", host.Spec.Endpoint, err)}
 }
 
 // selectionFor turns the spec's container selector into the stats engine's.

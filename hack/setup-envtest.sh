@@ -22,7 +22,7 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
     echo "$KUBEBUILDER_ASSETS"
     exit 0
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd; building instead"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver, etcd or kubectl; building instead"
 fi
 
 cache_root="${DOCKWATCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dockwatch}"

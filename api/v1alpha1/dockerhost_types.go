@@ -9,12 +9,15 @@ import (
 // +kubebuilder:validation:XValidation:rule="!self.endpoint.startsWith('tcp://') || has(self.tls) || (has(self.allowPlaintext) && self.allowPlaintext)",message="spec.tls is required for tcp:// endpoints; set spec.allowPlaintext: true to connect without TLS",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!self.endpoint.startsWith('unix://') || !has(self.tls)",message="spec.tls does not apply to unix:// endpoints",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!has(self.timeout) || !has(self.interval) || duration(self.timeout) <= duration(self.interval)",message="spec.timeout must not be longer than spec.interval",fieldPath=".timeout"
+// +kubebuilder:validation:XValidation:rule="!has(self.nodeName) || self.endpoint.startsWith('unix://')",message="spec.nodeName marks a node's local daemon: its endpoint must be a unix:// socket",fieldPath=".nodeName"
 type DockerHostSpec struct {
 	// endpoint is the Docker daemon address: unix:///path/to/docker.sock,
 	// tcp://host:port, or https://host:port (an alias of tcp:// with TLS).
+	// The port is required: Docker's 2375/2376 convention depends on TLS, and
+	// a guessed port fails in a way that is hard to see.
 	// +required
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^(unix:///[^\s]*|(tcp|https)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?/?)$`
+	// +kubebuilder:validation:Pattern=`^(unix:///[^\s]*|(tcp|https)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})/?)$`
 	Endpoint string `json:"endpoint"`
 
 	// tls configures TLS for tcp:// and https:// endpoints, normally mutual TLS
@@ -75,7 +78,7 @@ type DockerHostSpec struct {
 	// containers by CPU. The rest are counted in status.containersOmitted.
 	// +optional
 	// +kubebuilder:default=20
-	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	MaxContainersInStatus int32 `json:"maxContainersInStatus,omitempty"`
 }
@@ -290,9 +293,15 @@ type HostSummary struct {
 	// containersRunning counts the daemon's running containers, watched or not.
 	// +optional
 	ContainersRunning int32 `json:"containersRunning"`
-	// containersWatched counts the containers the selector matched.
+	// containersWatched counts the containers the selector matched and
+	// measured this poll.
 	// +optional
 	ContainersWatched int32 `json:"containersWatched"`
+	// containersUnmeasured counts selected containers whose own stats
+	// request failed this poll (a timeout, a malformed answer); their alerts
+	// keep their state. Ready's message names the first one.
+	// +optional
+	ContainersUnmeasured int32 `json:"containersUnmeasured,omitempty"`
 	// cpuPercent sums the watched containers' CPU; 100 is one full core.
 	// +optional
 	CPUPercent float64 `json:"cpuPercent"`
@@ -319,8 +328,10 @@ type HostSummary struct {
 // ContainerUsage is one container's utilization at the last poll.
 type ContainerUsage struct {
 	// id is the full container ID.
+	// +required
 	ID string `json:"id"`
 	// name is the container name without the leading slash.
+	// +required
 	Name string `json:"name"`
 	// image is the image the container runs.
 	// +optional
@@ -373,23 +384,31 @@ const (
 // AlertStatus is one active alert: a rule breached by one container.
 type AlertStatus struct {
 	// rule is the name of the threshold rule.
+	// +required
 	Rule string `json:"rule"`
 	// containerID is the full ID of the breaching container.
+	// +required
 	ContainerID string `json:"containerID"`
 	// container is the breaching container's name.
+	// +required
 	Container string `json:"container"`
 	// metric is the rule's metric.
+	// +required
 	Metric Metric `json:"metric"`
 	// value is the metric's value at the last poll.
+	// +required
 	Value float64 `json:"value"`
 	// threshold is the value the metric exceeded (after label overrides).
+	// +required
 	Threshold float64 `json:"threshold"`
 	// severity is the rule's severity.
 	// +optional
 	Severity Severity `json:"severity,omitempty"`
 	// state is Pending or Firing.
+	// +required
 	State AlertState `json:"state"`
 	// since is when the alert entered its state.
+	// +required
 	Since metav1.Time `json:"since"`
 }
 
