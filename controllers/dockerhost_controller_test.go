@@ -359,3 +359,42 @@ func assertAlertEvent(t *testing.T, e corev1.Event, container, rule string) {
 		}
 	}
 }
+
+// TestContainerLabelsTuneRules: a container labelled dockwatch.io/ignore is
+// exempt, one labelled dockwatch.io/threshold.<rule> gets its own level, and
+// an unlabelled one breaching the same rule fires, all on one real daemon.
+func TestContainerLabelsTuneRules(t *testing.T) {
+	requireControlPlane(t)
+	dockertest.Require(t)
+	daemon := dockertest.Start(t, dockertest.Options{})
+	ns := newNamespace(t)
+	startManager(t, Scope{})
+	daemon.RunBusy(t, "plain")
+	daemon.RunBusy(t, "ignored", "--label", dockwatchv1.LabelIgnore+"=true")
+	daemon.RunBusy(t, "tolerant", "--label", dockwatchv1.LabelThresholdPrefix+"busy=500")
+
+	key := applyHost(t, &dockwatchv1.DockerHost{
+		ObjectMeta: metav1.ObjectMeta{Name: "labelled", Namespace: ns},
+		Spec: dockwatchv1.DockerHostSpec{
+			Endpoint: daemon.Host, Interval: dur(pollEvery),
+			// Three burners share two cores: each gets well over 20%.
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 20}},
+		},
+	})
+	waitFor(t, 45*time.Second, "the unlabelled container's ThresholdExceeded", func() (bool, string) {
+		return len(eventsFor(t, key, dockwatchv1.EventThresholdExceeded)) > 0, describe(getHost(t, key))
+	})
+	time.Sleep(2 * 5 * time.Second) // two more polls in which the others could fire
+	events := eventsFor(t, key, dockwatchv1.EventThresholdExceeded)
+	if len(events) != 1 || events[0].Annotations[dockwatchv1.AnnotationContainer] != "plain" {
+		var who []string
+		for _, e := range events {
+			who = append(who, e.Annotations[dockwatchv1.AnnotationContainer])
+		}
+		t.Fatalf("ThresholdExceeded for %v, want only [plain] (ignored and tolerant are labelled out)", who)
+	}
+	host := getHost(t, key)
+	if len(host.Status.Alerts) != 1 || host.Status.Alerts[0].Container != "plain" || host.Status.Alerts[0].Threshold != 20 {
+		t.Errorf("status alerts = %+v, want one for plain at threshold 20", host.Status.Alerts)
+	}
+}
