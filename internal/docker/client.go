@@ -106,6 +106,9 @@ type Client struct {
 
 	memory  *sampleMemory
 	cgroups *cgroupSource // nil with the API stats source
+	// described is the daemon's last /version and /info, which Snapshot
+	// reuses for daemonInfoMaxAge.
+	described describedDaemon
 	// tls is kept to explain a daemon's refusal of our client certificate.
 	tls *TLSMaterial
 }

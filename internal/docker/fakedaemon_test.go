@@ -45,6 +45,7 @@ type fakeDaemon struct {
 	statsCalls   map[string]int
 	inspectCalls map[string]int
 	statsQueries []string
+	paths        map[string]int // requests served, by path without the version prefix
 }
 
 // newFakeDaemon starts the fake on a loopback httptest server and returns it
@@ -65,6 +66,7 @@ func newFakeHandler(apiVersion string, containers ...fakeContainer) *fakeDaemon 
 		replies:      map[string]statsReply{},
 		statsCalls:   map[string]int{},
 		inspectCalls: map[string]int{},
+		paths:        map[string]int{},
 	}
 }
 
@@ -72,6 +74,9 @@ var versionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+`)
 
 func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := versionPrefix.ReplaceAllString(r.URL.Path, "")
+	f.mu.Lock()
+	f.paths[p]++
+	f.mu.Unlock()
 	if f.hang != nil && f.hang(p) {
 		<-r.Context().Done()
 		return
@@ -220,6 +225,13 @@ func (f *fakeDaemon) counts(id string) (inspects, stats int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.inspectCalls[id], f.statsCalls[id]
+}
+
+// served returns how many requests for path the fake has answered.
+func (f *fakeDaemon) served(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.paths[path]
 }
 
 // queries returns the raw query strings of all stats requests so far.

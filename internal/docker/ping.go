@@ -3,6 +3,8 @@ package docker
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/system"
@@ -35,6 +37,40 @@ func (c *Client) Ping(ctx context.Context) (DaemonInfo, error) {
 		return DaemonInfo{}, err
 	}
 	return c.daemonInfo(v, info, apiVersion), nil
+}
+
+// daemonInfoMaxAge is how long Snapshot reuses the daemon's /version and
+// /info. They change only when the daemon is upgraded or the host resized,
+// so asking on every poll would add two requests to each poll for nothing;
+// the container list, a request of its own, still proves the daemon answers.
+const daemonInfoMaxAge = 5 * time.Minute
+
+// describedDaemon is the last DaemonInfo Ping returned, and when.
+type describedDaemon struct {
+	mu   sync.Mutex
+	info DaemonInfo
+	at   time.Time
+}
+
+// currentDaemonInfo returns the daemon's description for a snapshot:
+// Ping's answer, asked again once it is older than daemonInfoMaxAge.
+func (c *Client) currentDaemonInfo(ctx context.Context) (DaemonInfo, error) {
+	c.described.mu.Lock()
+	info, at := c.described.info, c.described.at
+	c.described.mu.Unlock()
+	now := c.memory.now()
+	if !at.IsZero() && now.Sub(at) < daemonInfoMaxAge {
+		info.TLSPeer = c.guard.peerDescription()
+		return info, nil
+	}
+	info, err := c.Ping(ctx)
+	if err != nil {
+		return DaemonInfo{}, err
+	}
+	c.described.mu.Lock()
+	c.described.info, c.described.at = info, now
+	c.described.mu.Unlock()
+	return info, nil
 }
 
 // negotiate pings the daemon, refuses APIs older than MinAPIVersion, and

@@ -256,3 +256,29 @@ func TestSnapshotSeesACPULimitChangedAtRuntime(t *testing.T) {
 		t.Errorf("after %v: %d inspects, want 2", inspectMaxAge, inspects)
 	}
 }
+
+// TestSnapshotAsksForDaemonInfoOnlyWhenItIsOld: /version and /info describe
+// the daemon, which rarely changes, so steady polling asks for them once per
+// daemonInfoMaxAge, not once per poll. The container list is still asked
+// every poll.
+func TestSnapshotAsksForDaemonInfoOnlyWhenItIsOld(t *testing.T) {
+	fake, endpoint := newFakeDaemon(t, "1.41", fakeContainer{ID: containerID("web"), Name: "web", State: container.StateRunning})
+	c := newTestClient(t, Config{Endpoint: endpoint})
+	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c.memory.now = clock.now
+
+	for range 3 {
+		if snap := mustSnapshot(t, c, Selection{}); snap.Daemon.NCPU != 2 || snap.Daemon.Version != "20.10.24" {
+			t.Fatalf("daemon info = %+v", snap.Daemon)
+		}
+		clock.advance(time.Minute)
+	}
+	if got := [3]int{fake.served("/info"), fake.served("/version"), fake.served("/containers/json")}; got != [3]int{1, 1, 3} {
+		t.Fatalf("info, version, list requests over 3 polls = %v, want [1 1 3]", got)
+	}
+	clock.advance(daemonInfoMaxAge)
+	mustSnapshot(t, c, Selection{})
+	if got := fake.served("/info"); got != 2 {
+		t.Fatalf("info requests once the description is %v old = %d, want 2", daemonInfoMaxAge, got)
+	}
+}

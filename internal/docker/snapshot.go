@@ -45,11 +45,11 @@ type SkippedContainer struct {
 	Err      error
 }
 
-// Snapshot pings the daemon, lists its containers, keeps the selected ones
-// and samples their stats concurrently. See Snapshot.Skipped for which
+// Snapshot identifies the daemon (see currentDaemonInfo), lists its
+// containers, keeps the selected ones and samples their stats concurrently. See Snapshot.Skipped for which
 // failures skip a container and which fail the poll.
 func (c *Client) Snapshot(ctx context.Context, sel Selection) (*Snapshot, error) {
-	daemon, err := c.Ping(ctx)
+	daemon, err := c.currentDaemonInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
