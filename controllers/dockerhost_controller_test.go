@@ -40,9 +40,7 @@ func stopBurning(t *testing.T, d *dockertest.Daemon, name string) {
 }
 
 func TestTLSHostFromDockerMachineSecretBecomesReady(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{TLS: true})
+	daemon := startDaemon(t, dockertest.Options{TLS: true})
 	daemon.RunBusy(t, "busy")
 	daemon.RunIdle(t, "capped", "-m", "64m")
 	ns := newNamespace(t)
@@ -121,9 +119,7 @@ func gaugeValue(t *testing.T, mgr *runningManager, name, container string) (floa
 }
 
 func TestThresholdFiresOnceAfterForAndResolves(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	mgr := startManager(t, Scope{})
 	runBurner(t, daemon, "burner")
@@ -181,9 +177,7 @@ func TestThresholdFiresOnceAfterForAndResolves(t *testing.T) {
 }
 
 func TestEachBreachingContainerGetsItsOwnEvent(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	startManager(t, Scope{})
 	daemon.RunBusy(t, "hot-a")
@@ -210,9 +204,7 @@ func TestEachBreachingContainerGetsItsOwnEvent(t *testing.T) {
 }
 
 func TestDaemonLossAndRecoveryEmitOneEventEach(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	daemon.RunIdle(t, "survivor")
 	ns := newNamespace(t)
 	startManager(t, Scope{})
@@ -239,9 +231,7 @@ func TestDaemonLossAndRecoveryEmitOneEventEach(t *testing.T) {
 }
 
 func TestRotatedCertificatesTakeEffectWithoutRestart(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{TLS: true})
+	daemon := startDaemon(t, dockertest.Options{TLS: true})
 	ns := newNamespace(t)
 	createSecretFromDir(t, ns, "machine-certs", daemon.CertDir)
 	startManager(t, Scope{})
@@ -311,9 +301,7 @@ func TestBadSecretKeyIsNamedInCondition(t *testing.T) {
 }
 
 func TestSuspendedHostIsNotPolled(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	startManager(t, Scope{})
 	key := applyHost(t, &dockwatchv1.DockerHost{
@@ -364,9 +352,7 @@ func assertAlertEvent(t *testing.T, e corev1.Event, container, rule string) {
 // exempt, one labelled dockwatch.io/threshold.<rule> gets its own level, and
 // an unlabelled one breaching the same rule fires, all on one real daemon.
 func TestContainerLabelsTuneRules(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	startManager(t, Scope{})
 	daemon.RunBusy(t, "plain")

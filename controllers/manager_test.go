@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/dockertest"
 )
 
 // runningManager is a dockwatch manager started by a test against the
@@ -96,6 +97,15 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	}
 	t.Cleanup(stop)
 	return &runningManager{reconciler: r, metrics: registry, reconciles: counter.count, stop: stop}
+}
+
+// startDaemon starts a real Docker daemon for a controller test, which also
+// needs the control plane: either missing skips (outside CI) or fails.
+func startDaemon(t *testing.T, opts dockertest.Options) *dockertest.Daemon {
+	t.Helper()
+	requireControlPlane(t)
+	dockertest.Require(t)
+	return dockertest.Start(t, opts)
 }
 
 // countingReconciler counts reconciles, to prove the controller does not hot-loop.

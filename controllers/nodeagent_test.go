@@ -40,9 +40,7 @@ func agentOptions(t *testing.T, node, ns string, d *dockertest.Daemon) NodeAgent
 }
 
 func TestNodeAgentRegistersAndPollsItsNode(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	daemon.RunIdle(t, "node-workload")
 	ns := newNamespace(t)
 	node := createNode(t, "worker-a")
@@ -73,9 +71,7 @@ func TestNodeAgentRegistersAndPollsItsNode(t *testing.T) {
 }
 
 func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	node := createNode(t, "worker-edit")
 	opts := agentOptions(t, node.Name, ns, daemon)
@@ -102,9 +98,7 @@ func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
 }
 
 func TestTwoAgentsEachOwnTheirNodesHost(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemonA := dockertest.Start(t, dockertest.Options{})
+	daemonA := startDaemon(t, dockertest.Options{})
 	daemonB := dockertest.Start(t, dockertest.Options{})
 	daemonB.RunIdle(t, "only-on-b")
 	ns := newNamespace(t)
@@ -125,9 +119,7 @@ func TestTwoAgentsEachOwnTheirNodesHost(t *testing.T) {
 // containers are listed through the daemon, their counters read from this
 // machine's cgroup files, and the busy one still shows about one core.
 func TestNodeAgentReadsCgroupsDirectly(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	daemon.RunBusy(t, "cgroup-busy")
 	daemon.RunIdle(t, "cgroup-capped", "-m", "64m")
 	ns := newNamespace(t)

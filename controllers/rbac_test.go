@@ -23,9 +23,7 @@ import (
 // agent as users bound to nothing but the ClusterRoles in config/, so a
 // missing (or needless) permission shows up here rather than in a cluster.
 func TestManagersWorkWithOnlyTheShippedRBAC(t *testing.T) {
-	requireControlPlane(t)
-	dockertest.Require(t)
-	daemon := dockertest.Start(t, dockertest.Options{})
+	daemon := startDaemon(t, dockertest.Options{})
 	daemon.RunIdle(t, "watched")
 	ns := newNamespace(t)
 	node := createNode(t, "rbac-node")
