@@ -252,7 +252,10 @@ func TestRotatedCertificatesTakeEffectWithoutRestart(t *testing.T) {
 	if err := k8sClient.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "machine-certs"}, secret); err != nil {
 		t.Fatal(err)
 	}
-	secret.Data = map[string][]byte{"ca.pem": rotated.CAPEM, "cert.pem": rotated.CertPEM, "key.pem": rotated.KeyPEM}
+	// The new material arrives in the kubernetes.io/tls layout (as
+	// cert-manager writes it), so the second accepted layout is proven on a
+	// real daemon too.
+	secret.Data = map[string][]byte{"ca.crt": rotated.CAPEM, "tls.crt": rotated.CertPEM, "tls.key": rotated.KeyPEM}
 	if err := k8sClient.Update(context.Background(), secret); err != nil {
 		t.Fatal(err)
 	}
