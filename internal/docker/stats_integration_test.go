@@ -59,6 +59,27 @@ func TestRealDaemonStats(t *testing.T) {
 			t.Errorf("memory usage = %d bytes, want between 0 and the limit", idle.MemoryUsageBytes)
 		}
 	})
+	t.Run("a daemon older than API 1.41 is sampled twice per request", func(t *testing.T) {
+		// Pinning 1.40 makes the real daemon behave as a pre-one-shot one:
+		// stream=false waits for a second collector sample and fills
+		// precpu_stats, so even a new client's first snapshot has CPU.
+		var readings []float64
+		for i := 0; i < cpuAttempts; i++ {
+			fresh := newRealClient(t, docker.Config{Endpoint: d.Host, APIVersion: "1.40"})
+			cpu := find(t, snapshot(t, fresh, sel), "busy").CPUPercent
+			if cpu == nil {
+				t.Fatal("first snapshot on API 1.40 has no CPU figure: the two-sample fallback did not run")
+			}
+			readings = append(readings, math.Round(*cpu*10)/10)
+			if *cpu >= busyCPULow && *cpu <= busyCPUHigh {
+				break
+			}
+		}
+		t.Logf("busy container CPU on API 1.40, first snapshots: %v", readings)
+		if last := readings[len(readings)-1]; last < busyCPULow || last > busyCPUHigh {
+			t.Errorf("no reading of %d inside %.0f-%.0f%%: %v", cpuAttempts, busyCPULow, busyCPUHigh, readings)
+		}
+	})
 	t.Run("figures agree with docker stats", func(t *testing.T) {
 		ours, theirs := sideBySide(t, d, c, sel)
 		for _, name := range []string{"busy", "idle"} {
