@@ -29,7 +29,12 @@ cache_root="${DOCKWATCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dockwatch}"
 # The key covers the two control-plane modules only, so the kubectl fallback
 # module can change without rebuilding kube-apiserver.
 cp_mods=("$here"/controlplane/etcd "$here"/controlplane/kube-apiserver)
-key="$(cat "${cp_mods[0]}/go.mod" "${cp_mods[1]}/go.mod" "${cp_mods[0]}/go.sum" "${cp_mods[1]}/go.sum" | sha256sum | cut -c1-12)"
+# kube-apiserver is stamped with its release, as the release build does, so
+# `kubectl version` and other clients that parse the server version work.
+k8s_version=v1.37.2
+stamp="k8s.io/component-base/version"
+apiserver_ldflags="-X $stamp.gitVersion=$k8s_version -X $stamp.gitMajor=1 -X $stamp.gitMinor=37 -X $stamp.gitTreeState=clean -X $stamp.buildDate=1970-01-01T00:00:00Z"
+key="$( (cat "${cp_mods[0]}/go.mod" "${cp_mods[1]}/go.mod" "${cp_mods[0]}/go.sum" "${cp_mods[1]}/go.sum"; echo "$apiserver_ldflags") | sha256sum | cut -c1-12)"
 assets="$cache_root/envtest/k8s-1.37.2-$key"
 
 if has_assets "$assets"; then
@@ -38,15 +43,15 @@ if has_assets "$assets"; then
 fi
 
 mkdir -p "$assets"
-build() { # build NAME MODULE_DIR PACKAGE
-  local name=$1 dir=$2 pkg=$3 start=$SECONDS
+build() { # build NAME MODULE_DIR PACKAGE [LDFLAGS]
+  local name=$1 dir=$2 pkg=$3 ldflags=${4:-} start=$SECONDS
   if [[ -x "$assets/$name" ]]; then return; fi
   log "building $name from $pkg (cached afterwards in $assets)..."
   # Progress: print a line every minute so a long first build is visibly alive.
   ( while sleep 60; do log "  still building $name ($(( (SECONDS - start) / 60 )) min)"; done ) &
   local ticker=$!
   # -trimpath and no VCS stamping keep the build reproducible; CGO off gives a static binary.
-  if ! (cd "$here/controlplane/$dir" && CGO_ENABLED=0 go build -trimpath -o "$assets/$name.tmp" "$pkg"); then
+  if ! (cd "$here/controlplane/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$assets/$name.tmp" "$pkg"); then
     kill "$ticker" 2>/dev/null || true
     log "building $name failed"
     exit 1
@@ -57,7 +62,7 @@ build() { # build NAME MODULE_DIR PACKAGE
 }
 
 build etcd etcd go.etcd.io/etcd/server/v3
-build kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+build kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$apiserver_ldflags"
 
 # Tests drive kubectl from beside the other binaries: the machine's own when it
 # has one, else one built from the same Kubernetes release.
@@ -65,7 +70,7 @@ if [[ ! -e "$assets/kubectl" ]]; then
   if command -v kubectl >/dev/null; then
     ln -s "$(command -v kubectl)" "$assets/kubectl"
   else
-    build kubectl kubectl k8s.io/kubernetes/cmd/kubectl
+    build kubectl kubectl k8s.io/kubernetes/cmd/kubectl "$apiserver_ldflags"
   fi
 fi
 echo "$assets"
