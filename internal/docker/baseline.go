@@ -9,9 +9,11 @@ import (
 	"github.com/dockwatch/dockwatch/internal/stats"
 )
 
-// collectorTick is how often the daemon's stats collector samples (and
-// the gap before a second one-shot sample of a container without a fresh
-// baseline).
+// collectorTick is how often the daemon's stats collector samples, and the
+// gap before a second one-shot sample of a container without a fresh
+// baseline (its first poll, or the first after an outage), which makes
+// that poll carry a CPU figure. A second sample that fails leaves the
+// first one's figures, without CPU.
 const collectorTick = time.Second
 
 // freshBaseline returns prev when it can serve as the baseline for cur's
@@ -28,35 +30,8 @@ func freshBaseline(prev, cur *container.StatsResponse, maxAge time.Duration) *co
 	return prev
 }
 
-// refreshBaselines takes a second sample, one collector tick after the
-// first, of every container that had no fresh baseline, when the
-// containers' deadline leaves room: so a container's first poll, and the
-// first after an outage, carry a CPU figure. A second sample that fails
-// leaves the first one's figures, without CPU.
-func (c *Client) refreshBaselines(ctx context.Context, results []sampleResult) {
-	var due []int
-	for i, r := range results {
-		if r.done && r.err == nil && r.needsBaseline {
-			due = append(due, i)
-		}
-	}
-	if len(due) == 0 || !roomFor(ctx, 2*c.tick) {
-		return
-	}
-	timer := time.NewTimer(c.tick)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-ctx.Done():
-		return
-	}
-	_ = c.runEach(ctx, due, results, func(ctx context.Context, i int) sampleResult {
-		return c.resample(ctx, results[i])
-	})
-}
-
 // resample takes the second sample of r's container and computes its
-// figures against the first.
+// figures against the first, keeping r when it fails.
 func (c *Client) resample(ctx context.Context, r sampleResult) sampleResult {
 	cur, osType, err := c.takeSample(ctx, r.stats.ID, r.stats.Name, true)
 	if err != nil {
@@ -67,7 +42,7 @@ func (c *Client) resample(ctx context.Context, r sampleResult) sampleResult {
 	}
 	c.memory.swapSample(r.stats.ID, cur)
 	r.stats.Usage = stats.Compute(cur, r.sample, osType, r.limit)
-	r.sample, r.needsBaseline = cur, false
+	r.sample, r.needsBaseline = baselineOf(cur), false
 	return r
 }
 
@@ -75,4 +50,16 @@ func (c *Client) resample(ctx context.Context, r sampleResult) sampleResult {
 func roomFor(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return ok && time.Until(deadline) >= d
+}
+
+// sleepCtx waits d, reporting false when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -36,22 +36,22 @@ type sampleResult struct {
 // because the daemon answers all requests waiting in one collector tick:
 // sequential requests would take a tick each. Every container's requests
 // end by the container deadline (see containerDeadline), so one that never
-// answers is skipped while its siblings are measured. Containers without a
-// fresh baseline get a second sample a tick later when there is room. The
-// first failure of the daemon itself cancels the rest and fails the poll.
+// answers is skipped while its siblings are measured. A container without
+// a fresh baseline gets a second sample a tick later when there is room.
+// The first failure of the daemon itself cancels the rest and fails the poll.
 func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
 	oneShot := c.cgroups != nil || !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
 	sampleCtx, cancel, share := withContainerDeadline(ctx, time.Now())
 	defer cancel()
 	results := make([]sampleResult, len(targets))
-	hostErr := c.runEach(sampleCtx, allIndices(len(targets)), results, func(workCtx context.Context, i int) sampleResult {
+	hostErr := c.runEach(sampleCtx, results, func(workCtx context.Context, i int, pause func(time.Duration) bool) sampleResult {
 		r := c.sampleContainer(workCtx, targets[i], daemon.OSType, oneShot)
+		if r.err == nil && r.needsBaseline && roomFor(workCtx, 2*c.tick) && pause(c.tick) {
+			r = c.resample(workCtx, r)
+		}
 		r.err = explainContainerDeadline(r.err, sampleCtx, ctx, share)
 		return r
 	})
-	if hostErr == nil && oneShot {
-		c.refreshBaselines(sampleCtx, results)
-	}
 	for i, r := range results {
 		if !r.done {
 			results[i] = unfinished(targets[i], share)
@@ -60,10 +60,12 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 	return results, c.pollError(ctx, hostErr, results)
 }
 
-// runEach runs fn for every index, at most c.maxStats at once, storing its
-// results. The first failure of the daemon itself cancels the rest and is
-// returned; indices not started by then keep their previous result.
-func (c *Client) runEach(ctx context.Context, indices []int, results []sampleResult, fn func(ctx context.Context, i int) sampleResult) error {
+// runEach runs fn for every result, at most c.maxStats at once. fn may
+// pause (giving up its slot meanwhile, so waiting costs no concurrency);
+// pause reports false when the context ended. The first failure of the
+// daemon itself cancels the rest and is returned; results not started by
+// then stay zero (not done).
+func (c *Client) runEach(ctx context.Context, results []sampleResult, fn func(ctx context.Context, i int, pause func(time.Duration) bool) sampleResult) error {
 	workCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -73,7 +75,7 @@ func (c *Client) runEach(ctx context.Context, indices []int, results []sampleRes
 		semaphore = make(chan struct{}, c.maxStats)
 	)
 launch:
-	for _, i := range indices {
+	for i := range results {
 		select {
 		case semaphore <- struct{}{}:
 		case <-workCtx.Done():
@@ -81,8 +83,28 @@ launch:
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-semaphore; wg.Done() }()
-			r := fn(workCtx, i)
+			held := true
+			defer func() {
+				if held {
+					<-semaphore
+				}
+				wg.Done()
+			}()
+			pause := func(d time.Duration) bool {
+				<-semaphore
+				held = false
+				if !sleepCtx(workCtx, d) {
+					return false
+				}
+				select {
+				case semaphore <- struct{}{}:
+					held = true
+					return true
+				case <-workCtx.Done():
+					return false
+				}
+			}
+			r := fn(workCtx, i, pause)
 			r.done = true
 			results[i] = r
 			if isHostFailure(r.err) {
@@ -92,15 +114,6 @@ launch:
 	}
 	wg.Wait()
 	return hostErr
-}
-
-// allIndices is 0..n-1.
-func allIndices(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 // pollError decides whether the collected results fail the whole poll.
@@ -146,7 +159,7 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 	if statsOS == "" {
 		statsOS = osType
 	}
-	r := sampleResult{stats: cs, sampled: true, sample: cur, osType: statsOS, limit: limit}
+	r := sampleResult{stats: cs, sampled: true, sample: baselineOf(cur), osType: statsOS, limit: limit}
 	var prev *container.StatsResponse
 	if oneShot {
 		prev = freshBaseline(c.memory.swapSample(s.ID, cur), cur, c.maxBaselineAge)
