@@ -41,7 +41,7 @@ const (
 	// exhaust the manager: bodies being decoded, plus the container lists
 	// of the polls in progress (their decoded names and labels live until
 	// the poll ends).
-	maxInFlightBytes = 32 << 20
+	maxInFlightBytes = 24 << 20
 	// freeBytesPerAnswer is the start of each answer that is not charged
 	// to the process-wide bound, so the small answers of healthy hosts
 	// never wait behind hostile ones. Concurrency bounds its sum: hosts

@@ -205,7 +205,7 @@ func (h *HostileAPI) serveBody(w http.ResponseWriter, r *http.Request, kind stri
 			limit = DefaultOversizeBytes
 		}
 	}
-	chunk := []byte(strings.Repeat("a", 32<<10))
+	chunk := filler
 	for sent := 0; limit < 0 || sent < limit; sent += len(chunk) {
 		if limit >= 0 && limit-sent < len(chunk) {
 			chunk = chunk[:limit-sent]
@@ -216,6 +216,10 @@ func (h *HostileAPI) serveBody(w http.ResponseWriter, r *http.Request, kind stri
 	}
 	_, _ = w.Write([]byte(documentEnd[kind]))
 }
+
+// filler is what hostile strings are made of, shared (and only read) by
+// every answer so the fake's own memory stays out of measurements.
+var filler = []byte(strings.Repeat("a", 32<<10))
 
 // serveHeaders writes a status line and headers that never end: slowly
 // (one byte per 100 ms) or as fast as the client reads.
