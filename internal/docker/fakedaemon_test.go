@@ -37,6 +37,8 @@ type statsReply func(n int) (status int, body string)
 // list, inspect and stats with canned JSON, and counters of what it served.
 type fakeDaemon struct {
 	apiVersion string // Api-Version header and /version ApiVersion
+	// versionAPI, when set, is the ApiVersion /version reports instead.
+	versionAPI string
 	gate       *statsGate
 	hang       func(path string) bool // requests that never get an answer
 
@@ -77,8 +79,11 @@ func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := versionPrefix.ReplaceAllString(r.URL.Path, "")
 	f.mu.Lock()
 	f.paths[p]++
-	apiVersion := f.apiVersion
+	apiVersion, versionAPI := f.apiVersion, f.versionAPI
 	f.mu.Unlock()
+	if versionAPI == "" {
+		versionAPI = apiVersion
+	}
 	// As dockerd: a request for an API newer than the daemon's is refused.
 	if v := strings.TrimPrefix(versionPrefix.FindString(r.URL.Path), "/v"); v != "" && versions.GreaterThan(v, apiVersion) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("client version %s is too new. Maximum supported API version is %s", v, apiVersion))
@@ -94,7 +99,7 @@ func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Ostype", "linux")
 		_, _ = w.Write([]byte("OK"))
 	case p == "/version":
-		writeJSON(w, map[string]any{"Version": "20.10.24", "ApiVersion": apiVersion,
+		writeJSON(w, map[string]any{"Version": "20.10.24", "ApiVersion": versionAPI,
 			"MinAPIVersion": "1.12", "Os": "linux", "Arch": "amd64", "KernelVersion": "6.1.0-fake"})
 	case p == "/info":
 		writeJSON(w, map[string]any{"NCPU": 2, "MemTotal": 25276026880, "OSType": "linux",

@@ -158,6 +158,24 @@ func TestFaultDowngradeRenegotiates(t *testing.T) {
 	mustSnapshot(t, c, Selection{})
 }
 
+// TestFaultVersionBelowNegotiatedRenegotiates has /version report an API
+// below the negotiated one (the ping still says 1.41, as behind a proxy that
+// mixes two engines): Ping settles on the lower version.
+func TestFaultVersionBelowNegotiatedRenegotiates(t *testing.T) {
+	fake, endpoint := newFakeDaemon(t, "1.41", webAndDB()...)
+	c := newTestClient(t, Config{Endpoint: endpoint})
+	if info, err := c.Ping(context.Background()); err != nil || info.NegotiatedAPIVersion != "1.41" {
+		t.Fatalf("Ping: %+v, %v; want 1.41", info, err)
+	}
+	fake.mu.Lock()
+	fake.versionAPI = "1.40"
+	fake.mu.Unlock()
+	info, err := c.Ping(context.Background())
+	if err != nil || info.NegotiatedAPIVersion != "1.40" || c.api().ClientVersion() != "1.40" {
+		t.Fatalf("Ping after /version dropped to 1.40: %+v, %v (client speaks %s); want 1.40", info, err, c.api().ClientVersion())
+	}
+}
+
 // TestFaultPinnedVersionIsNotRenegotiated keeps a pinned API version even
 // when the daemon refuses it: the user asked for it, so the error stays.
 func TestFaultPinnedVersionIsNotRenegotiated(t *testing.T) {
