@@ -54,6 +54,13 @@ vet: ## Run go vet against code.
 test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
+# FUZZTIME bounds each fuzz target's run in `make fuzz`.
+FUZZTIME ?= 15s
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for $(FUZZTIME).
+	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/eventlog
+
 .PHONY: bench
 bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, and the cgroup source vs the API.
 	hack/bench.sh $(BENCH_ARGS)
