@@ -47,6 +47,7 @@ type Limits struct {
 // Actions the lifecycle alerts read. Health events carry their status after
 // a colon ("health_status: unhealthy").
 const (
+	ActionCreate       = "create"
 	ActionOOM          = "oom"
 	ActionDie          = "die"
 	ActionKill         = "kill"
