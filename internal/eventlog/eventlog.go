@@ -73,6 +73,9 @@ type Event struct {
 	ExitCode string
 	// Signal is Actor.Attributes.signal ("" when absent), on kill.
 	Signal string
+	// Labels are the container's labels, which the daemon sends among the
+	// attributes: every attribute but name, image, exitCode and signal.
+	Labels map[string]string
 	// Time is when the daemon logged the event (timeNano, else time).
 	Time time.Time
 }
@@ -222,6 +225,7 @@ func (w wireEvent) event() (Event, bool) {
 		Name:        w.Actor.Attributes["name"],
 		ExitCode:    w.Actor.Attributes["exitCode"],
 		Signal:      w.Actor.Attributes["signal"],
+		Labels:      labelsOf(w.Actor.Attributes),
 	}
 	switch {
 	case w.TimeNano > 0:
@@ -230,6 +234,23 @@ func (w wireEvent) event() (Event, bool) {
 		ev.Time = time.Unix(w.Time, 0)
 	}
 	return ev, true
+}
+
+// labelsOf is attrs without the attributes that are not labels; nil when
+// nothing is left.
+func labelsOf(attrs map[string]string) map[string]string {
+	var labels map[string]string
+	for k, v := range attrs {
+		switch k {
+		case "name", "image", "exitCode", "signal":
+			continue
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[k] = v
+	}
+	return labels
 }
 
 // readLine returns the next line. tooLong reports a line longer than

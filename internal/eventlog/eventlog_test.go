@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,16 +37,26 @@ func TestReadDecodesContainerEventsAndTheirAttributes(t *testing.T) {
 		{Action: "health_status", Detail: "unhealthy", ContainerID: "c2", Name: "db", Time: t0.Add(2 * time.Millisecond)},
 	}
 	for i, ev := range res.Events {
+		if ev.Labels != nil {
+			t.Errorf("event %d labels = %v, want none (image and name are no labels)", i, ev.Labels)
+		}
 		if !ev.Time.Equal(want[i].Time) {
 			t.Errorf("event %d time = %v, want %v", i, ev.Time, want[i].Time)
 		}
 		ev.Time = want[i].Time
-		if ev != want[i] {
+		if !reflect.DeepEqual(ev, want[i]) {
 			t.Errorf("event %d = %+v, want %+v", i, ev, want[i])
 		}
 	}
 	if !res.Last.Equal(t0.Add(2*time.Millisecond)) || res.Bytes != int64(len(stream)) {
 		t.Errorf("Last = %v, Bytes = %d; want the last event's time and %d", res.Last, res.Bytes, len(stream))
+	}
+}
+
+func TestReadKeepsTheContainersLabels(t *testing.T) {
+	res := Read(strings.NewReader(line("die", "c1", "web", t0, `"exitCode":"1","tier":"front"`)), time.Time{}, Limits{})
+	if len(res.Events) != 1 || len(res.Events[0].Labels) != 1 || res.Events[0].Labels["tier"] != "front" {
+		t.Fatalf("Read = %+v, want the one label tier=front", res)
 	}
 }
 
