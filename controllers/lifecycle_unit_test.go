@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 	"github.com/dockwatch/dockwatch/internal/docker"
 	"github.com/dockwatch/dockwatch/internal/eventlog"
