@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -87,8 +88,9 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 
 	runOOM(t, daemon, "hog")
 	daemon.Docker(t, "run", "-d", "--name", "crash", "--network", "none", daemon.Image(t), "sh", "-c", "sleep 1; exit 7")
-	daemon.RunIdle(t, "stopped")
-	daemon.Docker(t, "stop", "stopped")
+	// It ignores SIGTERM, so docker stop ends it with SIGKILL: exit 137.
+	daemon.Docker(t, "run", "-d", "--name", "stopped", "--network", "none", daemon.Image(t), "sh", "-c", "trap '' TERM; while :; do sleep 1; done")
+	daemon.Docker(t, "stop", "-t", "1", "stopped")
 
 	oom := waitLifecycleEvent(t, key, dockwatchv1.EventContainerOOMKilled, "hog", 40*time.Second)
 	exited := waitLifecycleEvent(t, key, dockwatchv1.EventContainerExited, "crash", 30*time.Second)
@@ -170,4 +172,34 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 	}
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
+}
+
+func TestAPIDefaultsAndValidatesSpecLifecycle(t *testing.T) {
+	requireControlPlane(t)
+	ns := newNamespace(t)
+	host := validHost(ns)
+	if err := k8sClient.Create(context.Background(), host); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	l := getHost(t, client.ObjectKeyFromObject(host)).Spec.Lifecycle
+	if l == nil || l.Enabled == nil || !*l.Enabled || l.RestartLoopCount != 3 || l.RestartLoopWindow == nil || l.RestartLoopWindow.Duration != 10*time.Minute {
+		t.Errorf("spec.lifecycle defaults = %+v, want enabled, 3 restarts in 10m", l)
+	}
+	for name, spec := range map[string]dockwatchv1.LifecycleSpec{
+		"window too short": {RestartLoopWindow: dur("5s")},
+		"window too long":  {RestartLoopWindow: dur("25h")},
+		"count too small":  {RestartLoopCount: 1},
+		"count too large":  {RestartLoopCount: 101},
+	} {
+		bad := validHost(ns)
+		bad.Spec.Lifecycle = &spec
+		err := k8sClient.Create(context.Background(), bad)
+		if err == nil || !strings.Contains(err.Error(), "spec.lifecycle.restartLoop") {
+			t.Errorf("%s: %v, want a rejection naming spec.lifecycle", name, err)
+		}
+	}
+	out, err := kubectl(t, "get", "dh", "-n", ns, "-o", "wide")
+	if err != nil || !strings.Contains(out, "UNHEALTHY") {
+		t.Errorf("kubectl get dh -o wide has no UNHEALTHY column (%v):\n%s", err, out)
+	}
 }
