@@ -17,8 +17,11 @@ import (
 // is read only to quote the daemon's message.
 const maxEventsErrorBytes = 4 << 10
 
-// eventsFilter asks the daemon for container events only.
-const eventsFilter = `{"type":["container"]}`
+// eventsFilter asks the daemon for the container events the lifecycle
+// alerts read. Without the event list a health-checked container logs
+// three exec_* events per probe, which would crowd the per-poll bounds;
+// the daemon matches "health_status" against "health_status: unhealthy".
+const eventsFilter = `{"event":["create","start","kill","die","oom","destroy","health_status"],"type":["container"]}`
 
 // hasUntil reports whether an /events query names a numeric `until`, so
 // that the daemon ends the answer by itself instead of streaming forever.

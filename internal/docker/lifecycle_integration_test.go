@@ -41,7 +41,8 @@ func TestRealDaemonThrottlingOfACappedBurner(t *testing.T) {
 }
 
 // TestRealDaemonEventLogOfAnOOMKillAndAStop reads what Engine 20.10 logs
-// for an OOM kill and for docker stop, and what inspect then says.
+// for an OOM kill, a docker stop and a failing health check (through the
+// event filter), and what inspect then says.
 func TestRealDaemonEventLogOfAnOOMKillAndAStop(t *testing.T) {
 	dockertest.Require(t)
 	d := dockertest.Start(t, dockertest.Options{})
@@ -52,7 +53,9 @@ func TestRealDaemonEventLogOfAnOOMKillAndAStop(t *testing.T) {
 		dockertest.ImageRef, "sh", "-c", oomScript)
 	d.RunIdle(t, "calm")
 	d.Docker(t, "stop", "calm")
+	d.RunIdle(t, "sick", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1")
 	waitExited(t, d, "hog")
+	time.Sleep(3 * time.Second) // a few probes
 
 	res, err := c.ContainerEvents(context.Background(), since, time.Now(), eventlog.Limits{})
 	if err != nil || res.Cut != eventlog.CutNone {
@@ -66,8 +69,11 @@ func TestRealDaemonEventLogOfAnOOMKillAndAStop(t *testing.T) {
 	if s := strings.Join(got["hog"], " "); !strings.Contains(s, "oom") || !strings.Contains(s, "die137") {
 		t.Errorf("hog events %q, want oom and die 137", s)
 	}
-	if s := strings.Join(got["calm"], " "); !strings.Contains(s, "kill die") || !strings.Contains(s, "stop") {
-		t.Errorf("calm events %q, want kill, die and stop", s)
+	if s := strings.Join(got["calm"], " "); !strings.Contains(s, "kill die") {
+		t.Errorf("calm events %q, want kill then die", s)
+	}
+	if s := strings.Join(got["sick"], " "); !strings.Contains(s, "health_status") || strings.Contains(s, "exec") {
+		t.Errorf("sick events %q, want health_status and none of the probes' exec_* noise", s)
 	}
 	state, err := c.InspectState(context.Background(), oomID)
 	if err != nil || !state.OOMKilled || state.ExitCode != 137 || state.FinishedAt.IsZero() || state.MemoryLimitBytes != 16<<20 {
