@@ -130,7 +130,8 @@ func nextCursor(since, until time.Time, read eventlog.Result) time.Time {
 }
 
 // inspectTargets are the containers to inspect this poll: those the events
-// name and, on a host's first poll, every listed and remembered one.
+// name, those in an open restart loop (whose resolution says whether they
+// run) and, on a host's first poll, every listed and remembered one.
 func inspectTargets(events []eventlog.Event, snap *docker.Snapshot, marks []lifecycle.Mark, fresh bool) []string {
 	seen := map[string]bool{}
 	var ids []string
@@ -142,6 +143,11 @@ func inspectTargets(events []eventlog.Event, snap *docker.Snapshot, marks []life
 	}
 	for _, ev := range events {
 		add(ev.ContainerID)
+	}
+	for _, m := range marks {
+		if !m.LoopSince.IsZero() {
+			add(m.ID)
+		}
 	}
 	if fresh {
 		for _, c := range snap.Containers {

@@ -50,7 +50,7 @@ func lifecycleMessage(host *dockwatchv1.DockerHost, snap *docker.Snapshot, t lif
 	case lifecycle.Exited:
 		return fmt.Sprintf("%s exited with code %d", subject, t.ExitCode)
 	case lifecycle.RestartLoop:
-		return fmt.Sprintf("%s is in a restart loop: restarted %d times within %s (restart count %d)", subject, t.RestartsInWindow, window, t.RestartCount)
+		return fmt.Sprintf("%s is in a restart loop: restarted at least %d times within %s (restart count %d)", subject, t.RestartsInWindow, window, t.RestartCount)
 	case lifecycle.RestartLoopResolved:
 		if t.Running {
 			return fmt.Sprintf("%s has run for %s without restarting (restart count %d)", subject, window, t.RestartCount)
