@@ -60,6 +60,7 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS := ./internal/stats:FuzzDecodeCompute ./internal/stats:FuzzComputeCounters
 FUZZ_TARGETS += ./internal/docker:FuzzContainerList ./internal/docker:FuzzInspect
 FUZZ_TARGETS += ./internal/docker:FuzzDaemonInfo ./internal/docker:FuzzPing ./internal/docker:FuzzStatsAnswer
+FUZZ_TARGETS += ./internal/eventlog:FuzzRead
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target on daemon bytes for FUZZTIME (15s) each.

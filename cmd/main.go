@@ -119,6 +119,7 @@ func run(f flags) error {
 		Clock:       clock.RealClock{},
 		Connections: controllers.NewConnectionCache(dialerFor(f)),
 		Alerts:      controllers.NewAlertMemory(),
+		Lifecycle:   controllers.NewLifecycleMemory(),
 		Metrics:     controllers.NewMetrics(metrics.Registry),
 		Scope:       scope,
 	}

@@ -42,6 +42,9 @@ type DockerHostReconciler struct {
 	Connections *ConnectionCache
 	// Alerts keeps each host's active alerts between polls.
 	Alerts *AlertMemory
+	// Lifecycle keeps each host's event log cursor and lifecycle marks;
+	// nil switches the lifecycle alerts off.
+	Lifecycle *LifecycleMemory
 	// Metrics exports utilization to Prometheus; nil disables it.
 	Metrics *Metrics
 	// Scope decides which hosts this manager serves (cluster or one node).
@@ -120,6 +123,7 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	summarise(host, snap, now, took)
 	evaluation := r.evaluate(ctx, host, snap, now)
 	r.notifyAlerts(host, evaluation.Transitions)
+	r.watchLifecycle(ctx, host, conn, selection, snap, now)
 	markPolled(host, firstUnmeasured(snap.Skipped))
 	r.Metrics.observePoll(host, took)
 
@@ -156,6 +160,7 @@ func (r *DockerHostReconciler) poll(ctx context.Context, host *dockwatchv1.Docke
 func (r *DockerHostReconciler) forget(key client.ObjectKey) {
 	r.Connections.Forget(key)
 	r.Alerts.Forget(key)
+	r.Lifecycle.Forget(key)
 	r.Metrics.forget(key)
 }
 

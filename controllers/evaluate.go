@@ -131,6 +131,9 @@ func targetsFor(containers []docker.ContainerStats) []alert.Target {
 		if c.CPULimitPercent != nil {
 			values[string(dockwatchv1.MetricCPULimitPercent)] = *c.CPULimitPercent
 		}
+		if c.CPUThrottledPercent != nil {
+			values[string(dockwatchv1.MetricCPUThrottledPercent)] = *c.CPUThrottledPercent
+		}
 		if c.MemoryLimitBytes > 0 {
 			values[string(dockwatchv1.MetricMemoryPercent)] = c.MemoryPercent
 		}

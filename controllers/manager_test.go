@@ -66,7 +66,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: recorder, Clock: clock.RealClock{},
 		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
-		Metrics: NewMetrics(registry), Scope: scope,
+		Lifecycle: NewLifecycleMemory(), Metrics: NewMetrics(registry), Scope: scope,
 	}
 	counter := &countingReconciler{inner: r, count: &atomic.Int64{}}
 	if err := counter.setup(mgr); err != nil {

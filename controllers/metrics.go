@@ -21,6 +21,8 @@ type Metrics struct {
 	containerCPU      *prometheus.GaugeVec
 	containerMemory   *prometheus.GaugeVec
 	containerMemPct   *prometheus.GaugeVec
+	containerThrottle *prometheus.GaugeVec
+	lifecycle         *lifecycleCollector
 	hostUp            *prometheus.GaugeVec
 	pollDuration      *prometheus.HistogramVec
 	pollErrors        *prometheus.CounterVec
@@ -43,6 +45,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_container_memory_bytes", Help: "Container memory use without page cache."}, containerLabels),
 		containerMemPct: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dockwatch_container_memory_percent", Help: "Container memory use against its limit."}, containerLabels),
+		containerThrottle: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dockwatch_container_cpu_throttled_percent", Help: "Share of CFS periods since the previous sample in which the container was throttled."}, containerLabels),
+		lifecycle: newLifecycleCollector(),
 		hostUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dockwatch_host_up", Help: "1 when the host's Docker daemon answered the last poll, else 0."}, hostLabels),
 		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -54,7 +59,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_alerts", Help: "Active alerts by state (Pending, Firing)."}, append(hostLabels, "state")),
 		containersPerHost: map[client.ObjectKey][][]string{},
 	}
-	reg.MustRegister(m.containerCPU, m.containerMemory, m.containerMemPct, m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
+	reg.MustRegister(m.containerCPU, m.containerMemory, m.containerMemPct, m.containerThrottle, m.lifecycle,
+		m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
 	return m
 }
 
@@ -82,8 +88,14 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, took time.Duration) 
 		}
 		m.containerMemory.WithLabelValues(labels...).Set(float64(c.MemoryBytes))
 		m.containerMemPct.WithLabelValues(labels...).Set(c.MemoryPercent)
+		if c.CPUThrottledPercent != nil {
+			m.containerThrottle.WithLabelValues(labels...).Set(*c.CPUThrottledPercent)
+		} else {
+			m.containerThrottle.DeleteLabelValues(labels...)
+		}
 	}
 	m.replaceContainers(client.ObjectKeyFromObject(host), current)
+	m.lifecycle.observe(client.ObjectKeyFromObject(host), host.Status.Containers)
 }
 
 // observePollError records a failed poll (or one that could not be tried,
@@ -96,6 +108,7 @@ func (m *Metrics) observePollError(host *dockwatchv1.DockerHost, reason string) 
 	m.hostUp.WithLabelValues(host.Namespace, host.Name).Set(0)
 	m.pollErrors.WithLabelValues(host.Namespace, host.Name, reason).Inc()
 	m.replaceContainers(client.ObjectKeyFromObject(host), [][]string{})
+	m.lifecycle.observe(client.ObjectKeyFromObject(host), nil)
 }
 
 // forget removes every series of a deleted host.
@@ -105,7 +118,8 @@ func (m *Metrics) forget(key client.ObjectKey) {
 	}
 	m.replaceContainers(key, nil)
 	host := prometheus.Labels{"namespace": key.Namespace, "dockerhost": key.Name}
-	for _, vec := range []*prometheus.GaugeVec{m.containerCPU, m.containerMemory, m.containerMemPct} {
+	m.lifecycle.forget(key)
+	for _, vec := range []*prometheus.GaugeVec{m.containerCPU, m.containerMemory, m.containerMemPct, m.containerThrottle} {
 		vec.DeletePartialMatch(host)
 	}
 	m.hostUp.DeletePartialMatch(host)
@@ -135,6 +149,7 @@ func (m *Metrics) replaceContainers(key client.ObjectKey, current [][]string) {
 			m.containerCPU.DeleteLabelValues(labels...)
 			m.containerMemory.DeleteLabelValues(labels...)
 			m.containerMemPct.DeleteLabelValues(labels...)
+			m.containerThrottle.DeleteLabelValues(labels...)
 		}
 	}
 }

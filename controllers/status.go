@@ -89,19 +89,20 @@ func topContainers(all []docker.ContainerStats, limit int32) ([]dockwatchv1.Cont
 
 func containerUsage(c docker.ContainerStats) dockwatchv1.ContainerUsage {
 	return dockwatchv1.ContainerUsage{
-		ID:               c.ID,
-		Name:             c.Name,
-		Image:            c.Image,
-		CPUPercent:       roundPtr(c.CPUPercent),
-		CPULimitPercent:  roundPtr(c.CPULimitPercent),
-		MemoryBytes:      clampInt64(c.MemoryUsageBytes),
-		MemoryLimitBytes: clampInt64(c.MemoryLimitBytes),
-		MemoryPercent:    round2(c.MemoryPercent),
-		NetRxBytes:       clampInt64(c.NetRxBytes),
-		NetTxBytes:       clampInt64(c.NetTxBytes),
-		BlockReadBytes:   clampInt64(c.BlockReadBytes),
-		BlockWriteBytes:  clampInt64(c.BlockWriteBytes),
-		PIDs:             clampInt64(c.PIDs),
+		ID:                  c.ID,
+		Name:                c.Name,
+		Image:               c.Image,
+		CPUPercent:          roundPtr(c.CPUPercent),
+		CPULimitPercent:     roundPtr(c.CPULimitPercent),
+		CPUThrottledPercent: roundPtr(c.CPUThrottledPercent),
+		MemoryBytes:         clampInt64(c.MemoryUsageBytes),
+		MemoryLimitBytes:    clampInt64(c.MemoryLimitBytes),
+		MemoryPercent:       round2(c.MemoryPercent),
+		NetRxBytes:          clampInt64(c.NetRxBytes),
+		NetTxBytes:          clampInt64(c.NetTxBytes),
+		BlockReadBytes:      clampInt64(c.BlockReadBytes),
+		BlockWriteBytes:     clampInt64(c.BlockWriteBytes),
+		PIDs:                clampInt64(c.PIDs),
 	}
 }
 

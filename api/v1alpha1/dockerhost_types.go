@@ -81,6 +81,12 @@ type DockerHostSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	MaxContainersInStatus int32 `json:"maxContainersInStatus,omitempty"`
+
+	// lifecycle tunes the container lifecycle alerts (OOM kills, crash
+	// exits, restart loops, health); all are on by default.
+	// +optional
+	// +kubebuilder:default={}
+	Lifecycle *LifecycleSpec `json:"lifecycle,omitempty"`
 }
 
 // TLSConfig says how to verify the daemon and which client certificate to present.
@@ -145,7 +151,7 @@ type ContainerSelector struct {
 }
 
 // Metric names a per-container figure a threshold rule can watch.
-// +kubebuilder:validation:Enum=cpuPercent;cpuLimitPercent;memoryPercent;memoryBytes;pids
+// +kubebuilder:validation:Enum=cpuPercent;cpuLimitPercent;cpuThrottledPercent;memoryPercent;memoryBytes;pids
 type Metric string
 
 const (
@@ -154,6 +160,10 @@ const (
 	// MetricCPULimitPercent is CPU use relative to the container's own CPU
 	// limit; containers without a limit never match.
 	MetricCPULimitPercent Metric = "cpuLimitPercent"
+	// MetricCPUThrottledPercent is the share of CFS periods in which the
+	// container was throttled since the previous sample; what a container
+	// with a --cpus limit needs alerting on.
+	MetricCPUThrottledPercent Metric = "cpuThrottledPercent"
 	// MetricMemoryPercent is memory use (without page cache) against the limit.
 	MetricMemoryPercent Metric = "memoryPercent"
 	// MetricMemoryBytes is memory use (without page cache) in bytes.
@@ -264,6 +274,11 @@ type DockerHostStatus struct {
 	// alertsOmitted counts active alerts left out of alerts.
 	// +optional
 	AlertsOmitted int32 `json:"alertsOmitted,omitempty"`
+
+	// lifecycle is the lifecycle alerts' memory (event log cursor and
+	// per-container marks).
+	// +optional
+	Lifecycle *LifecycleStatus `json:"lifecycle,omitempty"`
 }
 
 // DaemonInfo is what the Docker daemon reports about itself.
@@ -323,6 +338,12 @@ type HostSummary struct {
 	// alertsPending counts pending alerts.
 	// +optional
 	AlertsPending int32 `json:"alertsPending"`
+	// containersUnhealthy counts containers whose health check is failing.
+	// +optional
+	ContainersUnhealthy int32 `json:"containersUnhealthy,omitempty"`
+	// containersRestarting counts containers in an open restart loop.
+	// +optional
+	ContainersRestarting int32 `json:"containersRestarting,omitempty"`
 }
 
 // ContainerUsage is one container's utilization at the last poll.
@@ -344,6 +365,11 @@ type ContainerUsage struct {
 	// without a limit.
 	// +optional
 	CPULimitPercent *float64 `json:"cpuLimitPercent,omitempty"`
+	// cpuThrottledPercent is the share of CFS periods since the previous
+	// sample in which the container was throttled; absent until two
+	// samples exist, 0 without a CPU limit.
+	// +optional
+	CPUThrottledPercent *float64 `json:"cpuThrottledPercent,omitempty"`
 	// memoryBytes is memory use without page cache.
 	// +optional
 	MemoryBytes int64 `json:"memoryBytes"`
@@ -368,6 +394,19 @@ type ContainerUsage struct {
 	// pids is the number of processes and threads.
 	// +optional
 	PIDs int64 `json:"pids"`
+	// restartCount is Docker's restart count of the container, when the
+	// lifecycle alerts know it.
+	// +optional
+	RestartCount int32 `json:"restartCount,omitempty"`
+	// health is the container's health check status, when it has one.
+	// +optional
+	Health string `json:"health,omitempty"`
+	// lastExitCode is the exit code of the container's last exit seen.
+	// +optional
+	LastExitCode int32 `json:"lastExitCode,omitempty"`
+	// oomKills counts the container's OOM kills seen.
+	// +optional
+	OOMKills int32 `json:"oomKills,omitempty"`
 }
 
 // AlertState is the stage of an active alert.
@@ -424,6 +463,7 @@ type AlertStatus struct {
 // +kubebuilder:printcolumn:name="Alerts",type=integer,JSONPath=`.status.summary.alertsFiring`
 // +kubebuilder:printcolumn:name="Last Poll",type=date,JSONPath=`.status.lastPollTime`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Unhealthy",type=integer,JSONPath=`.status.summary.containersUnhealthy`,priority=1
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.spec.nodeName`,priority=1
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 

@@ -26,6 +26,10 @@ const (
 	maxListBytes    = 16 << 20
 	maxInspectBytes = 1 << 20
 	maxStatsBytes   = 128 << 10
+	// maxEventsBytes is above the event-log reader's own per-poll bound
+	// (eventlog.DefaultMaxBytes, 1 MiB) plus one longest line, so that the
+	// reader, which reports the cut in status, stops first.
+	maxEventsBytes = 2 << 20
 	// maxOtherBytes caps anything else the guard lets through (nothing today).
 	maxOtherBytes = 64 << 10
 )
@@ -86,6 +90,8 @@ func bodyCap(p string) (limit int64, what string, heldForPoll bool) {
 		return maxInfoBytes, "/info", false
 	case "/containers/json":
 		return maxListBytes, "container list", true
+	case "/events":
+		return maxEventsBytes, "event log", false
 	}
 	switch {
 	case strings.HasSuffix(p, "/stats"):

@@ -30,8 +30,9 @@ func (e *RefusedRequestError) Error() string {
 var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+(/|$)`)
 
 // allowedRequest is the read-only allow-list: GET/HEAD on the endpoints
-// needed to ping, identify, list, inspect and sample containers.
-func allowedRequest(method, urlPath string) bool {
+// needed to ping, identify, list, inspect and sample containers, and the
+// event log only with an `until`, so that it ends by itself.
+func allowedRequest(method, urlPath, rawQuery string) bool {
 	if method != http.MethodGet && method != http.MethodHead {
 		return false
 	}
@@ -44,6 +45,8 @@ func allowedRequest(method, urlPath string) bool {
 	switch urlPath {
 	case "/_ping", "/version", "/info", "/containers/json":
 		return true
+	case "/events":
+		return hasUntil(rawQuery)
 	}
 	parts := strings.Split(strings.TrimPrefix(urlPath, "/"), "/")
 	return len(parts) == 3 && parts[0] == "containers" && parts[1] != "" &&
@@ -77,7 +80,7 @@ type readOnlyTransport struct {
 }
 
 func (t *readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !allowedRequest(req.Method, req.URL.Path) {
+	if !allowedRequest(req.Method, req.URL.Path, req.URL.RawQuery) {
 		if req.Body != nil {
 			_ = req.Body.Close() // RoundTrip must close the body, even on error
 		}

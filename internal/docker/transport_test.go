@@ -49,7 +49,7 @@ func TestAllowedRequest(t *testing.T) {
 		{"GET", "/secrets", false},
 	}
 	for _, tt := range tests {
-		if got := allowedRequest(tt.method, tt.path); got != tt.allowed {
+		if got := allowedRequest(tt.method, tt.path, ""); got != tt.allowed {
 			t.Errorf("allowedRequest(%s %q) = %v, want %v", tt.method, tt.path, got, tt.allowed)
 		}
 	}

@@ -26,6 +26,10 @@ type Usage struct {
 	// CPULimitPercent is CPUPercent against the container's own CPU limit
 	// (100 = the limit is fully used); nil without a limit or without CPUPercent.
 	CPULimitPercent *float64
+	// CPUThrottledPercent is the share of CFS periods since the previous
+	// sample in which the container was throttled (0-100); nil without a
+	// previous sample, 0 without a CPU quota. Linux only.
+	CPUThrottledPercent *float64
 	// MemoryUsageBytes excludes the inactive page cache, as `docker stats` does.
 	MemoryUsageBytes uint64
 	// MemoryLimitBytes is the cgroup limit the daemon reports (host memory
@@ -72,6 +76,7 @@ func Compute(cur, prev *container.StatsResponse, osType string, cpuLimitCores fl
 // fillLinux sets the figures whose source fields are Linux (cgroup) specific.
 func fillLinux(u *Usage, cur, prev *container.StatsResponse) {
 	u.CPUPercent = linuxCPUPercent(cur, prev)
+	u.CPUThrottledPercent = throttledPercent(cur, prev)
 	u.MemoryUsageBytes = memoryWithoutCache(cur.MemoryStats)
 	u.MemoryLimitBytes = cur.MemoryStats.Limit
 	u.MemoryPercent = percentOf(u.MemoryUsageBytes, u.MemoryLimitBytes)
@@ -90,15 +95,16 @@ func fillWindows(u *Usage, cur, prev *container.StatsResponse) {
 
 // memoryWithoutCache subtracts the inactive file cache from usage, because the
 // kernel reclaims it first and counting it makes idle containers look full.
-// cgroup v1 reports it as total_inactive_file, cgroup v2 as inactive_file; a
-// value not smaller than usage is inconsistent and ignored.
+// As docker/cli's calculateMemUsageUnixNoCache: cgroup v1's
+// total_inactive_file when present and smaller than usage, else
+// inactive_file (cgroup v2, and the v1 fall-through) when smaller than
+// usage, else usage itself.
 func memoryWithoutCache(m container.MemoryStats) uint64 {
-	inactive, isCgroupV1 := m.Stats["total_inactive_file"]
-	if !isCgroupV1 {
-		inactive = m.Stats["inactive_file"]
+	if v, ok := m.Stats["total_inactive_file"]; ok && v < m.Usage {
+		return m.Usage - v
 	}
-	if inactive < m.Usage {
-		return m.Usage - inactive
+	if v := m.Stats["inactive_file"]; v < m.Usage {
+		return m.Usage - v
 	}
 	return m.Usage
 }

@@ -1,0 +1,238 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/docker"
+	"github.com/dockwatch/dockwatch/internal/eventlog"
+	"github.com/dockwatch/dockwatch/internal/lifecycle"
+)
+
+// Bounds of the lifecycle step per poll.
+const (
+	// maxInspectsPerPoll bounds the containers inspected in one poll; a
+	// host's first poll inspects every watched container up to it.
+	maxInspectsPerPoll = 100
+	// inspectConcurrency is how many inspect requests run at once.
+	inspectConcurrency = 8
+	// maxLifecycleMarksInStatus bounds status.lifecycle.containers.
+	maxLifecycleMarksInStatus = 100
+)
+
+// LifecycleClient is the part of a Docker connection the lifecycle alerts
+// use; *docker.Client has it. A HostClient without it gets no lifecycle
+// alerts.
+type LifecycleClient interface {
+	ContainerEvents(ctx context.Context, since, until time.Time, lim eventlog.Limits) (eventlog.Result, error)
+	InspectState(ctx context.Context, id string) (docker.ContainerState, error)
+}
+
+// LifecycleMemory keeps each host's event log cursor and per-container
+// marks between polls. It is seeded from status.lifecycle the first time a
+// host is seen, so a restarted manager resumes where the last one stopped.
+type LifecycleMemory struct {
+	mu    sync.Mutex
+	hosts map[client.ObjectKey]hostLifecycle
+}
+
+// hostLifecycle is what LifecycleMemory keeps for one host.
+type hostLifecycle struct {
+	uid    types.UID
+	cursor time.Time
+	marks  []lifecycle.Mark
+}
+
+// NewLifecycleMemory returns an empty memory.
+func NewLifecycleMemory() *LifecycleMemory {
+	return &LifecycleMemory{hosts: map[client.ObjectKey]hostLifecycle{}}
+}
+
+// load returns the host's memory; fresh is true when it was rebuilt from
+// status (the host's first poll by this manager).
+func (m *LifecycleMemory) load(host *dockwatchv1.DockerHost) (kept hostLifecycle, fresh bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if kept, ok := m.hosts[client.ObjectKeyFromObject(host)]; ok && kept.uid == host.UID {
+		return kept, false
+	}
+	return lifecycleFromStatus(host), true
+}
+
+func (m *LifecycleMemory) store(host *dockwatchv1.DockerHost, kept hostLifecycle) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hosts[client.ObjectKeyFromObject(host)] = kept
+}
+
+// Forget drops a deleted host's memory.
+func (m *LifecycleMemory) Forget(key client.ObjectKey) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.hosts, key)
+}
+
+// watchLifecycle reads the daemon's container events since the host's
+// cursor, inspects the containers they name (every watched one on the
+// host's first poll), runs the episode logic, records its memory in
+// status and emits its transitions as events.
+func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwatchv1.DockerHost, conn HostClient, sel docker.Selection, snap *docker.Snapshot, now time.Time) {
+	lc, ok := conn.(LifecycleClient)
+	if r.Lifecycle == nil || !ok || !isOn(lifecycleSpec(host).Enabled) {
+		return
+	}
+	kept, fresh := r.Lifecycle.load(host)
+	since := kept.cursor
+	if since.IsZero() || since.After(now) {
+		since = now // a host never watched before: its history is not news
+	}
+	read, err := lc.ContainerEvents(ctx, since, now, eventlog.Limits{})
+	if err != nil {
+		log.FromContext(ctx).Info("Cannot read the Docker event log; lifecycle alerts wait for the next poll", "error", err.Error())
+		return
+	}
+	cursor := nextCursor(since, now, read)
+	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, kept.marks, fresh))
+	events, observed := watchedOnly(read.Events, states, kept.marks, sel)
+	result := lifecycle.Step(lifecycle.Input{
+		Now: now, Horizon: since, EventsUntil: cursor, Events: events, Observed: observed,
+		Listed: listedIDs(snap), Gone: gone, Marks: kept.marks, Config: lifecycleConfig(host),
+	})
+	r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursor, marks: result.Marks})
+	host.Status.Lifecycle = lifecycleStatus(cursor, read, result.Marks)
+	annotateContainers(host, result.Marks)
+	r.notifyLifecycle(host, snap, result.Transitions)
+}
+
+// nextCursor is where the next read starts: the end of this window, or
+// just after the last event kept when a bound cut the read (the daemon's
+// `since` is inclusive).
+func nextCursor(since, until time.Time, read eventlog.Result) time.Time {
+	switch read.Cut {
+	case eventlog.CutNone, eventlog.CutUntil:
+		return until
+	}
+	if read.Last.IsZero() {
+		return since
+	}
+	return read.Last.Add(time.Nanosecond)
+}
+
+// inspectTargets are the containers to inspect this poll: those the events
+// name, those in an open restart loop (whose resolution says whether they
+// run) and, on a host's first poll, every listed and remembered one.
+func inspectTargets(events []eventlog.Event, snap *docker.Snapshot, marks []lifecycle.Mark, fresh bool) []string {
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		if id != "" && !seen[id] && len(ids) < maxInspectsPerPoll {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, ev := range events {
+		add(ev.ContainerID)
+	}
+	for _, m := range marks {
+		if !m.LoopSince.IsZero() {
+			add(m.ID)
+		}
+	}
+	if fresh {
+		for _, c := range snap.Containers {
+			add(c.ID)
+		}
+		for _, m := range marks {
+			add(m.ID)
+		}
+	}
+	return ids
+}
+
+// inspectContainers inspects ids concurrently; containers inspect no
+// longer finds are gone. A container whose inspect failed otherwise is
+// neither: it is tried again when it next has news.
+func (r *DockerHostReconciler) inspectContainers(ctx context.Context, lc LifecycleClient, ids []string) (map[string]docker.ContainerState, map[string]bool) {
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		observed = map[string]docker.ContainerState{}
+		gone     = map[string]bool{}
+		slots    = make(chan struct{}, inspectConcurrency)
+	)
+	for _, id := range ids {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			state, err := lc.InspectState(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				observed[id] = state
+			case errors.Is(err, docker.ErrContainerGone):
+				gone[id] = true
+			}
+		}()
+	}
+	wg.Wait()
+	return observed, gone
+}
+
+// watchedOnly keeps the events and inspect answers of watched containers:
+// those the selection matches (and not labelled dockwatch.io/ignore), and
+// gone ones that were watched before.
+func watchedOnly(events []eventlog.Event, states map[string]docker.ContainerState, marks []lifecycle.Mark, sel docker.Selection) ([]eventlog.Event, map[string]lifecycle.Observed) {
+	known := map[string]bool{}
+	for _, m := range marks {
+		known[m.ID] = true
+	}
+	observed := map[string]lifecycle.Observed{}
+	for id, s := range states {
+		if sel.Matches(s.Name, s.Labels) && s.Labels[dockwatchv1.LabelIgnore] != "true" {
+			observed[id] = observedFrom(s)
+		}
+	}
+	kept := slices.DeleteFunc(slices.Clone(events), func(ev eventlog.Event) bool {
+		if _, inspected := states[ev.ContainerID]; inspected {
+			_, watched := observed[ev.ContainerID]
+			return !watched
+		}
+		// Gone (docker run --rm), or inspect failed: judge by the event.
+		return !known[ev.ContainerID] && !(sel.Matches(ev.Name, ev.Labels) && ev.Labels[dockwatchv1.LabelIgnore] != "true")
+	})
+	return kept, observed
+}
+
+// observedFrom converts an inspect answer for the episode logic.
+func observedFrom(s docker.ContainerState) lifecycle.Observed {
+	return lifecycle.Observed{
+		ID: s.ID, Name: s.Name, Status: s.Status, Running: s.Running, OOMKilled: s.OOMKilled, ExitCode: s.ExitCode,
+		FinishedAt: s.FinishedAt, StartedAt: s.StartedAt, RestartCount: s.RestartCount,
+		Health: s.Health, HealthOutput: s.HealthOutput, MemoryLimitBytes: s.MemoryLimitBytes,
+	}
+}
+
+// listedIDs are the containers the poll listed.
+func listedIDs(snap *docker.Snapshot) map[string]bool {
+	ids := make(map[string]bool, len(snap.Containers)+len(snap.Skipped))
+	for _, c := range snap.Containers {
+		ids[c.ID] = true
+	}
+	for _, s := range snap.Skipped {
+		ids[s.ID] = true
+	}
+	return ids
+}

@@ -1,0 +1,146 @@
+package controllers
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/eventlog"
+	"github.com/dockwatch/dockwatch/internal/lifecycle"
+)
+
+// lifecycleSpec is the host's spec.lifecycle, or the defaults for objects
+// created before it existed.
+func lifecycleSpec(host *dockwatchv1.DockerHost) dockwatchv1.LifecycleSpec {
+	if host.Spec.Lifecycle == nil {
+		return dockwatchv1.LifecycleSpec{}
+	}
+	return *host.Spec.Lifecycle
+}
+
+// isOn reads an on-by-default switch.
+func isOn(b *bool) bool { return b == nil || *b }
+
+// lifecycleConfig converts spec.lifecycle for the episode logic; zero
+// values take its defaults.
+func lifecycleConfig(host *dockwatchv1.DockerHost) lifecycle.Config {
+	s := lifecycleSpec(host)
+	cfg := lifecycle.Config{
+		OOMKilled: isOn(s.OOMKilled), Exited: isOn(s.Exited), RestartLoop: isOn(s.RestartLoop), Health: isOn(s.Health),
+		RestartLoopCount: int(s.RestartLoopCount),
+	}
+	if s.RestartLoopWindow != nil {
+		cfg.RestartLoopWindow = s.RestartLoopWindow.Duration
+	}
+	return cfg
+}
+
+// lifecycleFromStatus rebuilds a host's lifecycle memory from status: the
+// cursor, and the marks that tell what was already reported.
+func lifecycleFromStatus(host *dockwatchv1.DockerHost) hostLifecycle {
+	kept := hostLifecycle{uid: host.UID}
+	st := host.Status.Lifecycle
+	if st == nil {
+		return kept
+	}
+	if st.EventsSince != nil {
+		kept.cursor = st.EventsSince.Time
+	}
+	for _, c := range st.Containers {
+		m := lifecycle.Mark{
+			ID: c.ID, Name: c.Name, RestartCount: int(c.RestartCount), Health: c.Health,
+			LastExitCode: int(c.LastExitCode), OOMKills: int(c.OOMKills), LastReportKind: lifecycle.Kind(c.LastReportReason),
+			LastRestart: timeOf(c.LastRestart), LoopSince: timeOf(c.RestartLoopSince), LastReport: timeOf(c.LastReport),
+			Seen: kept.cursor,
+		}
+		for _, t := range c.Restarts {
+			m.Restarts = append(m.Restarts, t.Time)
+		}
+		kept.marks = append(kept.marks, m)
+	}
+	return kept
+}
+
+// lifecycleStatus is status.lifecycle: the cursor, what cut the last read,
+// and the marks, open episodes and the most recently seen first, bounded.
+func lifecycleStatus(cursor time.Time, read eventlog.Result, marks []lifecycle.Mark) *dockwatchv1.LifecycleStatus {
+	st := &dockwatchv1.LifecycleStatus{
+		EventsSince:     &metav1.MicroTime{Time: cursor},
+		EventsCut:       string(read.Cut),
+		EventsMalformed: int32(min(read.Malformed, 1<<30)),
+	}
+	ordered := slices.Clone(marks)
+	slices.SortStableFunc(ordered, func(a, b lifecycle.Mark) int {
+		return cmp.Or(cmp.Compare(openRank(a), openRank(b)), b.Seen.Compare(a.Seen), cmp.Compare(a.ID, b.ID))
+	})
+	n := min(len(ordered), maxLifecycleMarksInStatus)
+	for _, m := range ordered[:n] {
+		c := dockwatchv1.ContainerLifecycle{
+			ID: m.ID, Name: m.Name, RestartCount: int32(max(m.RestartCount, 0)), Health: m.Health,
+			LastExitCode: int32(m.LastExitCode), OOMKills: int32(m.OOMKills), LastReportReason: string(m.LastReportKind),
+			LastRestart: metaTime(m.LastRestart), RestartLoopSince: metaTime(m.LoopSince), LastReport: metaTime(m.LastReport),
+		}
+		for _, t := range m.Restarts {
+			c.Restarts = append(c.Restarts, metav1.Time{Time: t})
+		}
+		st.Containers = append(st.Containers, c)
+	}
+	st.ContainersOmitted = int32(len(ordered) - n)
+	return st
+}
+
+// openRank puts marks with an open episode first: they must survive a restart.
+func openRank(m lifecycle.Mark) int {
+	switch {
+	case !m.LoopSince.IsZero():
+		return 0
+	case m.Health == "unhealthy":
+		return 1
+	case len(m.Restarts) > 0:
+		return 2
+	}
+	return 3
+}
+
+// annotateContainers copies what the lifecycle alerts know into the
+// containers listed in status, and counts the unhealthy and restarting.
+func annotateContainers(host *dockwatchv1.DockerHost, marks []lifecycle.Mark) {
+	byID := make(map[string]lifecycle.Mark, len(marks))
+	var unhealthy, restarting int32
+	for _, m := range marks {
+		byID[m.ID] = m
+		if m.Health == "unhealthy" {
+			unhealthy++
+		}
+		if !m.LoopSince.IsZero() {
+			restarting++
+		}
+	}
+	for i := range host.Status.Containers {
+		c := &host.Status.Containers[i]
+		if m, ok := byID[c.ID]; ok {
+			c.RestartCount, c.Health = int32(max(m.RestartCount, 0)), m.Health
+			c.LastExitCode, c.OOMKills = int32(m.LastExitCode), int32(m.OOMKills)
+		}
+	}
+	if host.Status.Summary != nil {
+		host.Status.Summary.ContainersUnhealthy, host.Status.Summary.ContainersRestarting = unhealthy, restarting
+	}
+}
+
+func timeOf(t *metav1.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.Time
+}
+
+func metaTime(t time.Time) *metav1.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &metav1.Time{Time: t}
+}

@@ -1,0 +1,108 @@
+package controllers
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/docker"
+	"github.com/dockwatch/dockwatch/internal/eventlog"
+	"github.com/dockwatch/dockwatch/internal/lifecycle"
+)
+
+func TestNextCursorResumesAfterACutRead(t *testing.T) {
+	since, until := time.Unix(100, 0), time.Unix(130, 0)
+	last := time.Unix(110, 5)
+	tests := []struct {
+		name string
+		read eventlog.Result
+		want time.Time
+	}{
+		{"a complete read moves to until", eventlog.Result{Last: last}, until},
+		{"a daemon ignoring until was read up to until", eventlog.Result{Cut: eventlog.CutUntil, Last: last}, until},
+		{"a read cut at the event bound resumes after its last event", eventlog.Result{Cut: eventlog.CutMaxEvents, Last: last}, last.Add(time.Nanosecond)},
+		{"a read cut at the byte bound resumes after its last event", eventlog.Result{Cut: eventlog.CutMaxBytes, Last: last}, last.Add(time.Nanosecond)},
+		{"a broken read without events starts over", eventlog.Result{Cut: eventlog.CutError}, since},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nextCursor(since, until, tt.read); !got.Equal(tt.want) {
+				t.Errorf("nextCursor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLifecycleStatusRoundTripsTheMarksAndStaysBounded(t *testing.T) {
+	now := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
+	var marks []lifecycle.Mark
+	for i := range 150 {
+		marks = append(marks, lifecycle.Mark{ID: fmt.Sprintf("c%03d", i), RestartCount: i, Seen: now.Add(-time.Duration(i) * time.Second)})
+	}
+	marks[149].LoopSince, marks[149].LastRestart = now, now
+	marks[149].Restarts = []time.Time{now.Add(-2 * time.Second), now}
+	marks[148].Health = "unhealthy"
+	cursor := now.Add(123456 * time.Microsecond)
+
+	st := lifecycleStatus(cursor, eventlog.Result{Cut: eventlog.CutMaxEvents, Malformed: 2}, marks)
+	if len(st.Containers) != maxLifecycleMarksInStatus || st.ContainersOmitted != 50 || st.EventsCut != "MaxEvents" || st.EventsMalformed != 2 {
+		t.Fatalf("status holds %d marks, %d omitted, cut %q; want %d, 50, MaxEvents", len(st.Containers), st.ContainersOmitted, st.EventsCut, maxLifecycleMarksInStatus)
+	}
+	if st.Containers[0].ID != "c149" || st.Containers[1].ID != "c148" {
+		t.Errorf("first marks %s, %s; want the open loop, then the unhealthy one", st.Containers[0].ID, st.Containers[1].ID)
+	}
+
+	host := &dockwatchv1.DockerHost{Status: dockwatchv1.DockerHostStatus{Lifecycle: st}}
+	kept := lifecycleFromStatus(host)
+	if !kept.cursor.Equal(cursor) {
+		t.Errorf("cursor = %v, want %v (microseconds kept)", kept.cursor, cursor)
+	}
+	loop := kept.marks[0]
+	if !loop.LoopSince.Equal(now) || len(loop.Restarts) != 2 || loop.RestartCount != 149 || kept.marks[1].Health != "unhealthy" {
+		t.Errorf("rebuilt marks %+v, %+v; want the loop and the health back", loop, kept.marks[1])
+	}
+}
+
+func TestWatchedOnlyKeepsTheSelectedContainers(t *testing.T) {
+	sel := docker.Selection{Include: []string{"web-*"}}
+	states := map[string]docker.ContainerState{
+		"w1": {ID: "w1", Name: "web-1"},
+		"db": {ID: "db", Name: "db"},
+		"w2": {ID: "w2", Name: "web-2", Labels: map[string]string{dockwatchv1.LabelIgnore: "true"}},
+	}
+	events := []eventlog.Event{
+		{Action: "die", ContainerID: "w1", Name: "web-1"},
+		{Action: "die", ContainerID: "db", Name: "db"},
+		{Action: "die", ContainerID: "w2", Name: "web-2"},
+		{Action: "die", ContainerID: "gone-web", Name: "web-tmp"}, // docker run --rm: no inspect
+		{Action: "die", ContainerID: "gone-db", Name: "db-tmp"},
+		{Action: "die", ContainerID: "known", Name: "renamed"}, // watched before
+	}
+	kept, observed := watchedOnly(events, states, []lifecycle.Mark{{ID: "known"}}, sel)
+	var ids []string
+	for _, ev := range kept {
+		ids = append(ids, ev.ContainerID)
+	}
+	if fmt.Sprint(ids) != "[w1 gone-web known]" || len(observed) != 1 {
+		t.Errorf("kept events of %v and %d observed, want [w1 gone-web known] and 1", ids, len(observed))
+	}
+}
+
+func TestAnnotateContainersCopiesTheMarksIntoStatus(t *testing.T) {
+	host := &dockwatchv1.DockerHost{Status: dockwatchv1.DockerHostStatus{
+		Summary:    &dockwatchv1.HostSummary{},
+		Containers: []dockwatchv1.ContainerUsage{{ID: "a", Name: "a"}, {ID: "b", Name: "b"}},
+	}}
+	annotateContainers(host, []lifecycle.Mark{
+		{ID: "a", Health: "unhealthy", RestartCount: 4, LastExitCode: 1, OOMKills: 2, LoopSince: time.Now()},
+		{ID: "gone", Health: "unhealthy"},
+	})
+	a := host.Status.Containers[0]
+	if a.Health != "unhealthy" || a.RestartCount != 4 || a.LastExitCode != 1 || a.OOMKills != 2 || host.Status.Containers[1].Health != "" {
+		t.Errorf("containers = %+v", host.Status.Containers)
+	}
+	if s := host.Status.Summary; s.ContainersUnhealthy != 2 || s.ContainersRestarting != 1 {
+		t.Errorf("summary = %+v, want 2 unhealthy, 1 restarting", s)
+	}
+}

@@ -1,0 +1,210 @@
+package lifecycle
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dockwatch/dockwatch/internal/eventlog"
+)
+
+const (
+	// killGrace is how long after a person's kill the death it causes is
+	// still theirs: docker stop waits 10 s by default, --time can stretch it.
+	killGrace = 5 * time.Minute
+	// oomGrace is how long after an oom event a death is the OOM kill's.
+	oomGrace = time.Minute
+	// sameExit is how far inspect's FinishedAt and the die event's time
+	// may lie apart and still be one exit.
+	sameExit = 250 * time.Millisecond
+)
+
+// Step applies one poll's events and inspect answers to the marks.
+func Step(in Input) Result {
+	s := newStepper(in)
+	for _, ev := range in.Events {
+		s.event(ev)
+	}
+	for _, id := range sortedKeys(in.Observed) {
+		s.observe(s.mark(id, in.Observed[id].Name), in.Observed[id])
+	}
+	for _, m := range s.marks {
+		s.checkLoop(m)
+	}
+	return Result{Marks: s.keep(), Transitions: s.out}
+}
+
+// stepper holds one Step's working state.
+type stepper struct {
+	in    Input
+	cfg   Config
+	marks map[string]*Mark
+	out   []Transition
+}
+
+func newStepper(in Input) *stepper {
+	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{}}
+	for _, m := range in.Marks {
+		m.Restarts = slices.Clone(m.Restarts)
+		s.marks[m.ID] = &m
+	}
+	return s
+}
+
+// withDefaults fills the zero restart-loop settings.
+func withDefaults(c Config) Config {
+	if c.RestartLoopCount <= 0 {
+		c.RestartLoopCount = DefaultRestartLoopCount
+	}
+	c.RestartLoopCount = min(c.RestartLoopCount, MaxRestartLoopCount)
+	if c.RestartLoopWindow <= 0 {
+		c.RestartLoopWindow = DefaultRestartLoopWindow
+	}
+	return c
+}
+
+// mark returns the container's mark, creating an unknown one.
+func (s *stepper) mark(id, name string) *Mark {
+	m, ok := s.marks[id]
+	if !ok {
+		m = &Mark{ID: id, RestartCount: -1}
+		s.marks[id] = m
+	}
+	if name != "" {
+		m.Name = name
+	}
+	m.Seen = s.in.Now
+	return m
+}
+
+// event applies one event from the daemon's log.
+func (s *stepper) event(ev eventlog.Event) {
+	m := s.mark(ev.ContainerID, ev.Name)
+	switch ev.Action {
+	case eventlog.ActionCreate:
+		m.RestartCount = max(m.RestartCount, 0) // a new container starts from 0
+	case eventlog.ActionKill:
+		m.KillAt = ev.Time
+	case eventlog.ActionOOM:
+		s.oom(m, ev.Time, false)
+	case eventlog.ActionDie:
+		code, _ := strconv.Atoi(ev.ExitCode)
+		s.die(m, ev.Time, code)
+	case eventlog.ActionStart:
+		if !m.userStop && !m.LastExit.IsZero() {
+			m.starts = append(m.starts, ev.Time)
+		}
+		m.userStop = false
+	case eventlog.ActionHealthStatus:
+		s.health(m, ev.Detail, s.in.Observed[m.ID].HealthOutput)
+	case eventlog.ActionDestroy:
+		s.destroyed(m)
+	}
+}
+
+// oom reports an OOM kill, unless the same episode was already reported.
+func (s *stepper) oom(m *Mark, at time.Time, reconstructed bool) {
+	if !m.OOMAt.IsZero() && at.Sub(m.OOMAt) < oomGrace {
+		return // the kernel often kills more than one process
+	}
+	m.OOMAt = at
+	m.OOMKills++
+	s.crash(m, OOMKilled, at, 137, reconstructed)
+}
+
+// die classifies a death: an OOM kill's (already reported), a person's
+// (stop, kill, rm: nothing), a clean exit (nothing) or a crash.
+func (s *stepper) die(m *Mark, at time.Time, code int) {
+	if !at.After(m.LastExit.Add(sameExit)) {
+		return // inspect already accounted for it
+	}
+	m.LastExit, m.LastExitCode = at, code
+	byOOM := !m.OOMAt.IsZero() && !at.Before(m.OOMAt) && at.Sub(m.OOMAt) < oomGrace
+	byUser := !m.KillAt.IsZero() && !at.Before(m.KillAt) && at.Sub(m.KillAt) < killGrace
+	m.KillAt, m.userStop = time.Time{}, byUser && !byOOM
+	if !byOOM && !byUser && code != 0 {
+		s.crash(m, Exited, at, code, false)
+	}
+}
+
+// crash reports an OOM kill or crash exit, folding the repeats of a
+// restarting container into the episode: while a restart loop is open, or
+// when one of the same kind was reported within the window and Docker has
+// restarted the container since.
+func (s *stepper) crash(m *Mark, kind Kind, at time.Time, code int, reconstructed bool) {
+	enabled := (kind == OOMKilled && s.cfg.OOMKilled) || (kind == Exited && s.cfg.Exited)
+	folded := !m.LoopSince.IsZero() ||
+		(m.LastReportKind == kind && at.Sub(m.LastReport) < s.cfg.RestartLoopWindow &&
+			(m.LastRestart.After(m.LastReport) || len(m.starts) > 0))
+	if !enabled || folded {
+		return
+	}
+	m.LastReport, m.LastReportKind = at, kind
+	obs := s.in.Observed[m.ID]
+	s.out = append(s.out, Transition{Kind: kind, ContainerID: m.ID, Name: m.Name, At: at, ExitCode: code,
+		MemoryLimitBytes: obs.MemoryLimitBytes, RestartCount: max(obs.RestartCount, m.RestartCount, 0), Reconstructed: reconstructed})
+}
+
+// health applies a health status; a change to unhealthy, or from
+// unhealthy to healthy, is reported.
+func (s *stepper) health(m *Mark, status, output string) {
+	if status == "" || status == m.Health {
+		return
+	}
+	prev := m.Health
+	m.Health = status
+	if !s.cfg.Health {
+		return
+	}
+	t := Transition{ContainerID: m.ID, Name: m.Name, At: s.in.Now, Status: status, HealthOutput: cutOutput(output)}
+	switch {
+	case status == "unhealthy":
+		t.Kind = Unhealthy
+	case status == "healthy" && prev == "unhealthy":
+		t.Kind = Healthy
+	default:
+		return
+	}
+	s.out = append(s.out, t)
+}
+
+// destroyed ends what was open for a removed container: a restart loop
+// resolves (its alert must not stay open forever); the mark goes.
+func (s *stepper) destroyed(m *Mark) {
+	s.resolveRemoved(m)
+	delete(s.marks, m.ID)
+}
+
+// resolveRemoved resolves the open restart loop of a removed container.
+func (s *stepper) resolveRemoved(m *Mark) {
+	if !m.LoopSince.IsZero() && s.cfg.RestartLoop {
+		s.out = append(s.out, Transition{Kind: RestartLoopResolved, ContainerID: m.ID, Name: m.Name, At: s.in.Now,
+			RestartCount: m.RestartCount, Status: "removed"})
+	}
+	m.LoopSince = time.Time{}
+}
+
+// cutOutput trims a probe's output to one line of at most MaxOutputBytes,
+// cut on a character boundary.
+func cutOutput(out string) string {
+	out = strings.Join(strings.Fields(out), " ")
+	if len(out) <= MaxOutputBytes {
+		return out
+	}
+	cut := MaxOutputBytes - len("...")
+	for cut > 0 && !utf8.RuneStart(out[cut]) {
+		cut--
+	}
+	return out[:cut] + "..."
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
