@@ -42,6 +42,10 @@ generate: controller-gen ## Generate DeepCopy methods for the API types.
 verify-generated: manifests generate ## Fail when generated files are not committed as generated.
 	@git diff --exit-code -- config api || { echo "generated files are stale: run 'make manifests generate' and commit"; exit 1; }
 
+.PHONY: prometheus-rules
+prometheus-rules: ## Regenerate the PrometheusRule (config/prometheus/operator) from the plain rules file.
+	DOCKWATCH_UPDATE_RULES=1 go test -count=1 -run TestPrometheusRuleCarriesExactlyTheRulesFile ./config
+
 .PHONY: fmt
 fmt: ## Run go fmt against code.
 	go fmt ./...
