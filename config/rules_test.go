@@ -295,3 +295,16 @@ func isExecutable(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode()&0o111 != 0
 }
+
+// The README documents every alert, by name.
+func TestReadmeDocumentsEveryAlert(t *testing.T) {
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, alert := range wantAlerts {
+		if !strings.Contains(string(raw), "**"+alert+"**") {
+			t.Errorf("README does not document %s (as **%s**)", alert, alert)
+		}
+	}
+}
