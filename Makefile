@@ -55,7 +55,7 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
+test: deps manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
 .PHONY: bench
@@ -63,7 +63,7 @@ bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, an
 	hack/bench.sh $(BENCH_ARGS)
 
 .PHONY: demo
-demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
+demo: deps build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
 	hack/demo.sh
 
 ##@ Build
@@ -111,6 +111,10 @@ undeploy: ## Remove the cluster-mode manager and everything it installed.
 	$(KUBECTL) delete --ignore-not-found -k config/default
 
 ##@ Dependencies
+
+.PHONY: deps
+deps: ## Install the machine packages the tests and demo need (docker.io, busybox-static, prometheus) when missing; as root on Debian.
+	@hack/install-deps.sh
 
 .PHONY: envtest
 envtest: ## Build (first time, ~25 min on 2 cores) or reuse kube-apiserver and etcd for envtest; prints their directory.
