@@ -81,6 +81,10 @@ run: manifests generate fmt vet ## Run the manager from your host against the cu
 docker-build: ## Build the container image (one image for cluster and node mode).
 	docker build -t $(IMG) .
 
+.PHONY: docker-build-local
+docker-build-local: ## Build the same image offline: static binaries from here in a FROM scratch image (hack/image/Dockerfile).
+	IMG=$(IMG) hack/docker-build-local.sh
+
 ##@ Deployment
 
 .PHONY: install
