@@ -58,6 +58,21 @@ vet: ## Run go vet against code.
 test: deps manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
+# Fuzz targets, as package:FuzzName; each runs alone for FUZZTIME. Add new
+# targets with FUZZ_TARGETS += ./pkg:FuzzName.
+FUZZTIME ?= 15s
+FUZZ_TARGETS := ./internal/stats:FuzzDecodeCompute ./internal/stats:FuzzComputeCounters
+FUZZ_TARGETS += ./internal/docker:FuzzContainerList ./internal/docker:FuzzInspect
+FUZZ_TARGETS += ./internal/docker:FuzzDaemonInfo ./internal/docker:FuzzPing ./internal/docker:FuzzStatsAnswer
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target on daemon bytes for FUZZTIME (15s) each.
+	@for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "go test -run '^$$' -fuzz '^$$name$$' -fuzztime $(FUZZTIME) $$pkg"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
 .PHONY: bench
 bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, and the cgroup source vs the API.
 	hack/bench.sh $(BENCH_ARGS)

@@ -54,7 +54,8 @@ func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.Do
 		return conn, selection, true, nil
 	}
 
-	cfg := docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host)}
+	cfg := docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host),
+		MaxBaselineAge: 3 * pollInterval(host)} // older: an outage, not a poll interval
 	if cfg.TLS, err = r.tlsMaterial(ctx, host); err != nil {
 		return nil, docker.Selection{}, false, err
 	}

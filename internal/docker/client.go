@@ -1,9 +1,12 @@
 // Package docker connects to one Docker daemon and takes snapshots of its
 // containers' utilization.
 //
-// The Client is read-only by construction: the only http.RoundTripper the
-// Docker Engine client gets refuses every method but GET/HEAD and every path
-// but ping, version, info, container list, inspect and stats. Stats requests
+// The Client is read-only by construction: the Docker Engine client is given
+// no daemon address it could dial itself (so its hijack path for attach and
+// exec cannot connect), and its only http.RoundTripper, which alone knows the
+// endpoint, refuses every method but GET/HEAD and every path but ping,
+// version, info, container list, inspect and stats. Every answer is bounded
+// before it is decoded (see bounds.go). Stats requests
 // for one poll run concurrently (the daemon answers all waiting requests in
 // one collector tick), and on API >= 1.41 use one-shot sampling with the
 // previous sample kept here, per container, for the CPU deltas. With
@@ -23,6 +26,7 @@ import (
 	"net/http"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/versions"
@@ -73,6 +77,12 @@ type Config struct {
 	// ProcRoot is where the host's /proc is mounted, for StatsSourceCgroup;
 	// "" means /proc. An agent in a container needs the host's.
 	ProcRoot string
+	// MaxBaselineAge is the oldest a container's previous sample may be
+	// (by the daemon's clock) to serve as the baseline of its CPU figure;
+	// an older one, as after an outage, is replaced by a second sample
+	// within the poll. Zero means any age (callers that sample at their own
+	// pace, like the CLI); the controller uses a few poll intervals.
+	MaxBaselineAge time.Duration
 }
 
 // DaemonInfo identifies the daemon, from /version and /info.
@@ -92,17 +102,26 @@ type DaemonInfo struct {
 
 // Client talks to one daemon. It is safe for concurrent use.
 type Client struct {
-	endpoint endpoint
-	timeout  time.Duration
-	maxStats int
-	pinned   string
+	endpoint       endpoint
+	timeout        time.Duration
+	maxStats       int
+	pinned         string
+	maxBaselineAge time.Duration
+	tick           time.Duration // collectorTick; tests shorten it
+	useTLS         bool
 
-	docker *client.Client
+	// docker is the Docker client library's client. It is replaced, never
+	// changed, when the daemon's API version drops (renegotiate), so
+	// requests in flight keep a consistent version.
+	docker atomic.Pointer[client.Client]
 	guard  *readOnlyTransport
 	base   *http.Transport
 
 	negotiateMu sync.Mutex
-	apiVersion  string // set once by the first successful ping
+	apiVersion  string // set by the first successful ping, reset on a downgrade
+	// renegotiated: the client New built has been negotiated once, so a
+	// later negotiation needs a fresh one.
+	renegotiated bool
 
 	memory  *sampleMemory
 	cgroups *cgroupSource // nil with the API stats source
@@ -135,29 +154,46 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		endpoint: ep,
-		timeout:  orDefault(cfg.Timeout, DefaultTimeout),
-		maxStats: orDefault(cfg.MaxConcurrentStats, DefaultMaxConcurrentStats),
-		pinned:   cfg.APIVersion,
-		memory:   newSampleMemory(),
-		tls:      cfg.TLS,
-		cgroups:  cgroups,
+		endpoint:       ep,
+		timeout:        orDefault(cfg.Timeout, DefaultTimeout),
+		maxStats:       orDefault(cfg.MaxConcurrentStats, DefaultMaxConcurrentStats),
+		pinned:         cfg.APIVersion,
+		maxBaselineAge: max(cfg.MaxBaselineAge, 0),
+		tick:           collectorTick,
+		useTLS:         tlsConfig != nil,
+		memory:         newSampleMemory(),
+		tls:            cfg.TLS,
+		cgroups:        cgroups,
 	}
 	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout)
-	c.guard = &readOnlyTransport{next: c.base}
-	c.docker, err = client.NewClientWithOpts(c.dockerOptions(tlsConfig != nil)...)
+	c.guard = &readOnlyTransport{next: c.base, host: ep.requestHost()}
+	docker, err := c.newDockerClient()
 	if err != nil {
-		return nil, fmt.Errorf("set up Docker client for %s: %w", ep.raw, err)
+		return nil, err
 	}
+	c.docker.Store(docker)
 	return c, nil
 }
 
-// dockerOptions wires the Docker client to the read-only transport. WithHost
-// must come first: it configures the library's default transport, which
-// WithHTTPClient then replaces.
+// newDockerClient builds a Docker library client on the read-only transport.
+func (c *Client) newDockerClient() (*client.Client, error) {
+	docker, err := client.NewClientWithOpts(c.dockerOptions(c.useTLS)...)
+	if err != nil {
+		return nil, fmt.Errorf("set up Docker client for %s: %w", c.endpoint.raw, err)
+	}
+	return docker, nil
+}
+
+// api is the current Docker library client.
+func (c *Client) api() *client.Client { return c.docker.Load() }
+
+// dockerOptions wires the Docker client to the read-only transport. The
+// library is given noRawDialHost, not the endpoint, so the transport is the
+// only way to the daemon. WithHost must come first: it configures the
+// library's default transport, which WithHTTPClient then replaces.
 func (c *Client) dockerOptions(useTLS bool) []client.Opt {
 	opts := []client.Opt{
-		client.WithHost(c.endpoint.dockerHost()),
+		client.WithHost(noRawDialHost),
 		client.WithHTTPClient(&http.Client{Transport: c.guard, CheckRedirect: client.CheckRedirect}),
 		client.WithUserAgent("dockwatch"),
 	}
@@ -213,7 +249,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 // Close releases idle connections. The Client must not be used afterwards.
 func (c *Client) Close() error {
 	c.base.CloseIdleConnections()
-	return c.docker.Close()
+	return c.api().Close()
 }
 
 // Endpoint returns the endpoint as configured, for logs and messages.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
@@ -15,26 +16,58 @@ import (
 	"github.com/dockwatch/dockwatch/internal/stats"
 )
 
-// maxStatsBytes bounds one stats document; real ones are a few KiB, so a
-// larger answer is not a stats document and must not fill memory.
-const maxStatsBytes = 1 << 20
-
 // sampleResult is the outcome for one selected container.
 type sampleResult struct {
 	stats   ContainerStats
 	sampled bool  // a stats request was due (the container is live)
 	err     error // nil, ErrContainerGone, or this container's own failure
+	done    bool  // the container was handled before the deadline
+
+	// For a second sample (refreshBaselines): the first one, the OS type
+	// and CPU limit it was computed with, and whether it lacked a fresh
+	// baseline.
+	sample        *container.StatsResponse
+	osType        string
+	limit         float64
+	needsBaseline bool
 }
 
 // collect samples every target concurrently, at most c.maxStats at once,
 // because the daemon answers all requests waiting in one collector tick:
-// sequential requests would take a tick each. The first failure of the
-// daemon itself cancels the rest and fails the poll.
+// sequential requests would take a tick each. Every container's requests
+// end by the container deadline (see containerDeadline), so one that never
+// answers is skipped while its siblings are measured. A container without
+// a fresh baseline gets a second sample a tick later when there is room.
+// The first failure of the daemon itself cancels the rest and fails the poll.
 func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
 	oneShot := c.cgroups != nil || !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
-	workCtx, cancel := context.WithCancel(ctx)
+	sampleCtx, cancel, share := withContainerDeadline(ctx, time.Now())
 	defer cancel()
 	results := make([]sampleResult, len(targets))
+	hostErr := c.runEach(sampleCtx, results, func(workCtx context.Context, i int, pause func(time.Duration) bool) sampleResult {
+		r := c.sampleContainer(workCtx, targets[i], daemon.OSType, oneShot)
+		if r.err == nil && r.needsBaseline && roomFor(workCtx, 2*c.tick) && pause(c.tick) {
+			r = c.resample(workCtx, r)
+		}
+		r.err = explainContainerDeadline(r.err, sampleCtx, ctx, share)
+		return r
+	})
+	for i, r := range results {
+		if !r.done {
+			results[i] = unfinished(targets[i], share)
+		}
+	}
+	return results, c.pollError(ctx, hostErr, results)
+}
+
+// runEach runs fn for every result, at most c.maxStats at once. fn may
+// pause (giving up its slot meanwhile, so waiting costs no concurrency);
+// pause reports false when the context ended. The first failure of the
+// daemon itself cancels the rest and is returned; results not started by
+// then stay zero (not done).
+func (c *Client) runEach(ctx context.Context, results []sampleResult, fn func(ctx context.Context, i int, pause func(time.Duration) bool) sampleResult) error {
+	workCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
 		wg        sync.WaitGroup
 		hostOnce  sync.Once
@@ -42,7 +75,7 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 		semaphore = make(chan struct{}, c.maxStats)
 	)
 launch:
-	for i, target := range targets {
+	for i := range results {
 		select {
 		case semaphore <- struct{}{}:
 		case <-workCtx.Done():
@@ -50,15 +83,37 @@ launch:
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-semaphore; wg.Done() }()
-			results[i] = c.sampleContainer(workCtx, target, daemon.OSType, oneShot)
-			if err := results[i].err; isHostFailure(err) {
-				hostOnce.Do(func() { hostErr = err; cancel() })
+			held := true
+			defer func() {
+				if held {
+					<-semaphore
+				}
+				wg.Done()
+			}()
+			pause := func(d time.Duration) bool {
+				<-semaphore
+				held = false
+				if !sleepCtx(workCtx, d) {
+					return false
+				}
+				select {
+				case semaphore <- struct{}{}:
+					held = true
+					return true
+				case <-workCtx.Done():
+					return false
+				}
+			}
+			r := fn(workCtx, i, pause)
+			r.done = true
+			results[i] = r
+			if isHostFailure(r.err) {
+				hostOnce.Do(func() { hostErr = r.err; cancel() })
 			}
 		}()
 	}
 	wg.Wait()
-	return results, c.pollError(ctx, hostErr, results)
+	return hostErr
 }
 
 // pollError decides whether the collected results fail the whole poll.
@@ -75,8 +130,8 @@ func (c *Client) pollError(ctx context.Context, hostErr error, results []sampleR
 // isHostFailure reports errors that concern the daemon, not one container:
 // it cannot be reached, TLS fails, or the read-only guard refused a call.
 func isHostFailure(err error) bool {
-	if err == nil || isGone(err) {
-		return false
+	if err == nil || isGone(err) || isTimeout(err) {
+		return false // a slow container is its own problem, not the daemon's
 	}
 	if _, refused := errors.AsType[*RefusedRequestError](err); refused {
 		return true
@@ -104,12 +159,14 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 	if statsOS == "" {
 		statsOS = osType
 	}
+	r := sampleResult{stats: cs, sampled: true, sample: baselineOf(cur), osType: statsOS, limit: limit}
 	var prev *container.StatsResponse
 	if oneShot {
-		prev = c.memory.swapSample(s.ID, cur)
+		prev = freshBaseline(c.memory.swapSample(s.ID, cur), cur, c.maxBaselineAge)
+		r.needsBaseline = prev == nil
 	}
-	cs.Usage = stats.Compute(cur, prev, statsOS, limit)
-	return sampleResult{stats: cs, sampled: true}
+	r.stats.Usage = stats.Compute(cur, prev, statsOS, limit)
+	return r
 }
 
 // cpuLimit returns the container's CPU limit in cores, inspecting it only
@@ -122,7 +179,7 @@ func (c *Client) cpuLimit(ctx context.Context, id, name string) (float64, error)
 	}
 	var resp container.InspectResponse
 	err := c.call(ctx, "inspect container "+name, func(ctx context.Context) (err error) {
-		resp, err = c.docker.ContainerInspect(ctx, id)
+		resp, err = c.api().ContainerInspect(ctx, id)
 		return err
 	})
 	if err != nil {
@@ -151,9 +208,9 @@ func (c *Client) fetchStats(ctx context.Context, id, name string, oneShot bool) 
 		var reader container.StatsResponseReader
 		var err error
 		if oneShot {
-			reader, err = c.docker.ContainerStatsOneShot(ctx, id)
+			reader, err = c.api().ContainerStatsOneShot(ctx, id)
 		} else {
-			reader, err = c.docker.ContainerStats(ctx, id, false)
+			reader, err = c.api().ContainerStats(ctx, id, false)
 		}
 		if err != nil {
 			return err

@@ -19,12 +19,13 @@ type endpoint struct {
 	https   bool   // the https:// scheme asks for TLS even without material
 }
 
-// dockerHost is the address in the form the Docker client's WithHost wants.
-func (e endpoint) dockerHost() string {
+// requestHost is the host of requests to the daemon: host:port, or the
+// Docker client's placeholder over a unix socket.
+func (e endpoint) requestHost() string {
 	if e.network == "unix" {
-		return "unix://" + e.address
+		return unixRequestHost
 	}
-	return "tcp://" + e.address
+	return e.address
 }
 
 // parseEndpoint validates an endpoint without touching the network, so a

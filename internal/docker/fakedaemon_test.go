@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/versions"
 )
 
 // fakeContainer is one container the fake daemon knows.
@@ -36,6 +37,8 @@ type statsReply func(n int) (status int, body string)
 // list, inspect and stats with canned JSON, and counters of what it served.
 type fakeDaemon struct {
 	apiVersion string // Api-Version header and /version ApiVersion
+	// versionAPI, when set, is the ApiVersion /version reports instead.
+	versionAPI string
 	gate       *statsGate
 	hang       func(path string) bool // requests that never get an answer
 
@@ -76,18 +79,27 @@ func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := versionPrefix.ReplaceAllString(r.URL.Path, "")
 	f.mu.Lock()
 	f.paths[p]++
+	apiVersion, versionAPI := f.apiVersion, f.versionAPI
 	f.mu.Unlock()
+	if versionAPI == "" {
+		versionAPI = apiVersion
+	}
+	// As dockerd: a request for an API newer than the daemon's is refused.
+	if v := strings.TrimPrefix(versionPrefix.FindString(r.URL.Path), "/v"); v != "" && versions.GreaterThan(v, apiVersion) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("client version %s is too new. Maximum supported API version is %s", v, apiVersion))
+		return
+	}
 	if f.hang != nil && f.hang(p) {
 		<-r.Context().Done()
 		return
 	}
 	switch {
 	case p == "/_ping":
-		w.Header().Set("Api-Version", f.apiVersion)
+		w.Header().Set("Api-Version", apiVersion)
 		w.Header().Set("Ostype", "linux")
 		_, _ = w.Write([]byte("OK"))
 	case p == "/version":
-		writeJSON(w, map[string]any{"Version": "20.10.24", "ApiVersion": f.apiVersion,
+		writeJSON(w, map[string]any{"Version": "20.10.24", "ApiVersion": versionAPI,
 			"MinAPIVersion": "1.12", "Os": "linux", "Arch": "amd64", "KernelVersion": "6.1.0-fake"})
 	case p == "/info":
 		writeJSON(w, map[string]any{"NCPU": 2, "MemTotal": 25276026880, "OSType": "linux",
@@ -211,6 +223,13 @@ func (f *fakeDaemon) setReply(id string, reply statsReply) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.replies[id] = reply
+}
+
+// setAPIVersion changes the daemon's API version, as a downgrade does.
+func (f *fakeDaemon) setAPIVersion(v string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.apiVersion = v
 }
 
 // setContainers replaces what the daemon lists.

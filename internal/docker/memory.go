@@ -48,8 +48,7 @@ func newSampleMemory() *sampleMemory {
 // replaces (nil for a container seen for the first time). Only the fields
 // the CPU math reads are kept, without the per-CPU list.
 func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *container.StatsResponse {
-	kept := &container.StatsResponse{Read: cur.Read, CPUStats: cur.CPUStats}
-	kept.CPUStats.CPUUsage.PercpuUsage = nil
+	kept := baselineOf(cur)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev := m.previous[id]
@@ -103,4 +102,12 @@ func (m *sampleMemory) size() (samples, limits int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.previous), len(m.cpuLimits)
+}
+
+// baselineOf is the part of a sample a later one's CPU math reads, without
+// the per-CPU list or anything else a daemon could make large.
+func baselineOf(s *container.StatsResponse) *container.StatsResponse {
+	kept := &container.StatsResponse{Read: s.Read, CPUStats: s.CPUStats}
+	kept.CPUStats.CPUUsage.PercpuUsage = nil
+	return kept
 }

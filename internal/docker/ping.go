@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 
 // Ping checks that the daemon answers, that its API is recent enough, and
 // identifies it from /version and /info. The first successful ping fixes the
-// API version the Client speaks for its lifetime (build a new Client after
-// a daemon upgrade to use a newer API).
+// API version the Client speaks until the daemon's drops below it (a
+// rollback, or a name now pointing at an older engine), when it is
+// negotiated again; build a new Client after an upgrade to use a newer API.
 func (c *Client) Ping(ctx context.Context) (DaemonInfo, error) {
 	apiVersion, err := c.negotiate(ctx)
 	if err != nil {
@@ -22,15 +24,20 @@ func (c *Client) Ping(ctx context.Context) (DaemonInfo, error) {
 	}
 	var v types.Version
 	err = c.call(ctx, "read daemon version", func(ctx context.Context) (err error) {
-		v, err = c.docker.ServerVersion(ctx)
+		v, err = c.api().ServerVersion(ctx)
 		return err
 	})
 	if err != nil {
 		return DaemonInfo{}, err
 	}
+	if c.downgraded(v.APIVersion) {
+		if apiVersion, err = c.renegotiate(types.Ping{APIVersion: v.APIVersion}); err != nil {
+			return DaemonInfo{}, err
+		}
+	}
 	var info system.Info
 	err = c.call(ctx, "read daemon info", func(ctx context.Context) (err error) {
-		info, err = c.docker.Info(ctx)
+		info, err = c.api().Info(ctx)
 		return err
 	})
 	if err != nil {
@@ -74,13 +81,13 @@ func (c *Client) currentDaemonInfo(ctx context.Context) (DaemonInfo, error) {
 }
 
 // negotiate pings the daemon, refuses APIs older than MinAPIVersion, and
-// settles the API version once. Settling only once keeps the Docker
-// client's version field from being rewritten while other goroutines'
-// requests read it.
+// settles the API version: once, or again when the daemon's dropped below
+// it. A new version means a new Docker library client (renegotiate), so the
+// version field of the one other goroutines use is never rewritten.
 func (c *Client) negotiate(ctx context.Context) (string, error) {
 	var ping types.Ping
 	err := c.call(ctx, "ping daemon", func(ctx context.Context) (err error) {
-		ping, err = c.docker.Ping(ctx)
+		ping, err = c.api().Ping(ctx)
 		return err
 	})
 	if err != nil {
@@ -92,12 +99,59 @@ func (c *Client) negotiate(ctx context.Context) (string, error) {
 			ErrAPITooOld, ping.APIVersion, MinAPIVersion)}
 	}
 	c.negotiateMu.Lock()
-	defer c.negotiateMu.Unlock()
-	if c.apiVersion == "" {
-		c.docker.NegotiateAPIVersionPing(ping)
-		c.apiVersion = c.docker.ClientVersion()
+	settled := c.apiVersion
+	c.negotiateMu.Unlock()
+	if settled != "" && !c.downgraded(ping.APIVersion) {
+		return settled, nil
 	}
+	return c.renegotiate(ping)
+}
+
+// downgraded reports a daemon API version below the one negotiated.
+func (c *Client) downgraded(daemonAPI string) bool {
+	if c.pinned != "" || daemonAPI == "" {
+		return false
+	}
+	c.negotiateMu.Lock()
+	defer c.negotiateMu.Unlock()
+	return c.apiVersion != "" && versions.LessThan(daemonAPI, c.apiVersion)
+}
+
+// renegotiate settles the API version from ping on a fresh Docker library
+// client and makes it the current one. The first negotiation reuses the
+// client New built.
+func (c *Client) renegotiate(ping types.Ping) (string, error) {
+	c.negotiateMu.Lock()
+	defer c.negotiateMu.Unlock()
+	next := c.api()
+	if c.apiVersion != "" || c.renegotiated {
+		fresh, err := c.newDockerClient()
+		if err != nil {
+			return "", err
+		}
+		next = fresh
+	}
+	next.NegotiateAPIVersionPing(ping)
+	c.docker.Store(next)
+	c.apiVersion, c.renegotiated = next.ClientVersion(), true
 	return c.apiVersion, nil
+}
+
+// forgetNegotiation makes the next snapshot ping, identify the daemon and
+// negotiate afresh, after a call was refused as too new for the daemon.
+func (c *Client) forgetNegotiation() {
+	c.negotiateMu.Lock()
+	c.apiVersion = ""
+	c.negotiateMu.Unlock()
+	c.described.mu.Lock()
+	c.described.at = time.Time{}
+	c.described.mu.Unlock()
+}
+
+// isTooNew recognises the daemon's refusal of our API version, "client
+// version 1.45 is too new. Maximum supported API version is 1.41".
+func isTooNew(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "is too new")
 }
 
 // daemonInfo assembles what status and the CLI show about the daemon.

@@ -46,9 +46,24 @@ type SkippedContainer struct {
 }
 
 // Snapshot identifies the daemon (see currentDaemonInfo), lists its
-// containers, keeps the selected ones and samples their stats concurrently. See Snapshot.Skipped for which
-// failures skip a container and which fail the poll.
+// containers, keeps the selected ones and samples their stats concurrently.
+// See Snapshot.Skipped for which failures skip a container and which fail
+// the poll. Everything it reads counts against one per-poll byte budget
+// (see bounds.go). When the daemon refuses our API version as too new (it
+// was downgraded), the version is negotiated again and the poll retried once.
 func (c *Client) Snapshot(ctx context.Context, sel Selection) (*Snapshot, error) {
+	ctx, release := withPollBudget(ctx)
+	defer release()
+	snap, err := c.snapshot(ctx, sel)
+	if err != nil && c.pinned == "" && isTooNew(err) && ctx.Err() == nil {
+		c.forgetNegotiation()
+		snap, err = c.snapshot(ctx, sel)
+	}
+	return snap, err
+}
+
+// snapshot is one attempt of Snapshot.
+func (c *Client) snapshot(ctx context.Context, sel Selection) (*Snapshot, error) {
 	daemon, err := c.currentDaemonInfo(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +93,7 @@ func (c *Client) Snapshot(ctx context.Context, sel Selection) (*Snapshot, error)
 func (c *Client) listContainers(ctx context.Context, all bool) ([]container.Summary, error) {
 	var list []container.Summary
 	err := c.call(ctx, "list containers", func(ctx context.Context) (err error) {
-		list, err = c.docker.ContainerList(ctx, container.ListOptions{All: all})
+		list, err = c.api().ContainerList(ctx, container.ListOptions{All: all})
 		return err
 	})
 	return list, err

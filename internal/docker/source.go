@@ -163,7 +163,7 @@ func (c *Client) cgroupSetup(ctx context.Context) (*system.Info, error) {
 	}
 	var info system.Info
 	err := c.call(ctx, "read daemon info", func(ctx context.Context) (err error) {
-		info, err = c.docker.Info(ctx)
+		info, err = c.api().Info(ctx)
 		return err
 	})
 	if err != nil {

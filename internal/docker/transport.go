@@ -50,12 +50,29 @@ func allowedRequest(method, urlPath string) bool {
 		(parts[2] == "json" || parts[2] == "stats")
 }
 
-// readOnlyTransport is the only RoundTripper the Docker client gets, so the
-// client is read-only by construction rather than by discipline. It also
-// remembers the daemon's TLS identity and the raw transport error of a
-// call, which the Docker client would otherwise replace with a generic text.
+// noRawDialHost is the daemon address the Docker client library is told. It
+// names no socket that can exist (/dev/null is not a directory), so any
+// connection the library would open itself (its hijack path for attach and
+// exec, DialHijack, Dialer) fails before reaching anything. The real
+// endpoint is known only to readOnlyTransport, which puts it into each
+// request it lets through.
+const noRawDialHost = "unix:///dev/null/dockwatch-dials-only-through-its-read-only-guard"
+
+// unixRequestHost is the Host header for requests over a unix socket, as
+// the Docker client sends it.
+const unixRequestHost = "api.moby.localhost"
+
+// readOnlyTransport is the only way the Docker client reaches the daemon:
+// its only RoundTripper, and the only holder of the daemon's address (see
+// noRawDialHost), so the client is read-only by construction rather than by
+// discipline. It refuses every method but GET/HEAD and every path outside
+// the allow-list, bounds every answer (boundBody), remembers the daemon's
+// TLS identity, and records the raw transport error of a call, which the
+// Docker client would otherwise replace with a generic text.
 type readOnlyTransport struct {
 	next http.RoundTripper
+	// host is the request host: the daemon's host:port, or unixRequestHost.
+	host string
 	peer atomic.Pointer[tls.ConnectionState]
 }
 
@@ -68,7 +85,12 @@ func (t *readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		rawErrorFrom(req.Context()).record(err)
 		return nil, err
 	}
-	resp, err := t.next.RoundTrip(req)
+	out := req
+	if t.host != "" {
+		out = req.Clone(req.Context())
+		out.URL.Host, out.Host = t.host, t.host
+	}
+	resp, err := t.next.RoundTrip(out)
 	if err != nil {
 		rawErrorFrom(req.Context()).record(err)
 		return nil, err
@@ -76,6 +98,7 @@ func (t *readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if resp.TLS != nil {
 		t.peer.Store(resp.TLS)
 	}
+	boundBody(req, resp)
 	return resp, nil
 }
 
@@ -131,15 +154,19 @@ func (s *rawErrorSink) get() error {
 const idleConnTimeout = 90 * time.Second
 
 // newHTTPTransport dials the endpoint itself (unix socket or TCP) and keeps
-// enough idle connections for one poll's concurrent stats requests.
+// enough idle connections for one poll's concurrent stats requests. Response
+// headers are bounded in size and time, against daemons that send them
+// slowly or without end.
 func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	t := &http.Transport{
-		TLSClientConfig:     tlsConfig,
-		TLSHandshakeTimeout: timeout,
-		MaxIdleConns:        maxConns,
-		MaxIdleConnsPerHost: maxConns,
-		IdleConnTimeout:     idleConnTimeout,
+		TLSClientConfig:        tlsConfig,
+		TLSHandshakeTimeout:    timeout,
+		MaxIdleConns:           maxConns,
+		MaxIdleConnsPerHost:    maxConns,
+		IdleConnTimeout:        idleConnTimeout,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		ResponseHeaderTimeout:  timeout,
 	}
 	if ep.network == "unix" {
 		t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {

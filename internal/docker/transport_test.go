@@ -110,14 +110,14 @@ func TestClientCannotMutateTheDaemon(t *testing.T) {
 	c := newTestClient(t, Config{Endpoint: endpoint})
 	ctx := context.Background()
 	attempts := map[string]error{
-		"remove":  c.docker.ContainerRemove(ctx, "web-1", container.RemoveOptions{Force: true}),
-		"stop":    c.docker.ContainerStop(ctx, "web-1", container.StopOptions{}),
-		"kill":    c.docker.ContainerKill(ctx, "web-1", "KILL"),
-		"restart": c.docker.ContainerRestart(ctx, "web-1", container.StopOptions{}),
+		"remove":  c.api().ContainerRemove(ctx, "web-1", container.RemoveOptions{Force: true}),
+		"stop":    c.api().ContainerStop(ctx, "web-1", container.StopOptions{}),
+		"kill":    c.api().ContainerKill(ctx, "web-1", "KILL"),
+		"restart": c.api().ContainerRestart(ctx, "web-1", container.StopOptions{}),
 	}
-	_, attempts["exec"] = c.docker.ContainerExecCreate(ctx, "web-1", container.ExecOptions{Cmd: []string{"sh"}})
-	_, attempts["images"] = c.docker.ImageList(ctx, image.ListOptions{})
-	_, attempts["logs"] = c.docker.ContainerLogs(ctx, "web-1", container.LogsOptions{ShowStdout: true})
+	_, attempts["exec"] = c.api().ContainerExecCreate(ctx, "web-1", container.ExecOptions{Cmd: []string{"sh"}})
+	_, attempts["images"] = c.api().ImageList(ctx, image.ListOptions{})
+	_, attempts["logs"] = c.api().ContainerLogs(ctx, "web-1", container.LogsOptions{ShowStdout: true})
 	for name, err := range attempts {
 		if _, ok := errors.AsType[*RefusedRequestError](err); !ok {
 			t.Errorf("%s: error %v, want a RefusedRequestError", name, err)

@@ -1,0 +1,141 @@
+package controllers
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/dockwatch/dockwatch/internal/dockertest"
+)
+
+// TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule runs one manager
+// with six hostile Engines (a wedged container, an endless container list,
+// megabyte strings, a daemon that never answers, slow-loris headers, 256
+// stats documents just under the cap) beside two healthy ones, all at the
+// shortest interval. The healthy hosts must keep being polled on schedule,
+// and the process's peak heap must stay far below the manager's 256 MiB
+// limit (this process also runs the fakes and the test's own clients).
+func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
+	requireControlPlane(t)
+	ns := newNamespace(t)
+	startManager(t, Scope{})
+	resetPeakRSS()
+	mem := watchHeap()
+
+	wedged := dockertest.NewHostileAPI(t, "wedged", 5)
+	wedged.HangStatsOf(0)
+	endless := dockertest.NewHostileAPI(t, "endless", 3)
+	endless.SetFault(dockertest.PathList, dockertest.Endless)
+	mega := dockertest.NewHostileAPI(t, "mega", 3)
+	mega.OversizeBytes = 1 << 20
+	mega.SetFault(dockertest.PathVersion, dockertest.Oversized)
+	hung := dockertest.NewHostileAPI(t, "hung", 3)
+	for _, p := range dockertest.HostilePaths {
+		hung.SetFault(p, dockertest.Hang)
+	}
+	loris := dockertest.NewHostileAPI(t, "loris", 3)
+	loris.SetFault(dockertest.PathList, dockertest.SlowHeaders)
+	wide := dockertest.NewHostileAPI(t, "wide", 256)
+	wide.OversizeBytes = 120 << 10
+	wide.SetFault(dockertest.PathStats, dockertest.Oversized)
+	for name, h := range map[string]*dockertest.HostileAPI{"wedged": wedged, "endless": endless, "mega": mega, "hung": hung, "loris": loris, "wide": wide} {
+		applyHost(t, plaintextHost(ns, name, h.Host, "3s"))
+	}
+	var healthy []client.ObjectKey
+	for _, name := range []string{"healthy-a", "healthy-b"} {
+		fake := dockertest.NewFakeAPI(t, name, 3)
+		healthy = append(healthy, applyHost(t, plaintextHost(ns, name, fake.Host, "3s")))
+	}
+
+	const watch = 40 * time.Second
+	polls := map[client.ObjectKey][]time.Time{}
+	for end := time.Now().Add(watch); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		for _, key := range healthy {
+			host := getHost(t, key)
+			seen := polls[key]
+			if lp := host.Status.LastPollTime; lp != nil && (len(seen) == 0 || !lp.Time.Equal(seen[len(seen)-1])) {
+				polls[key] = append(seen, lp.Time)
+			}
+		}
+	}
+	heap := mem.finish()
+	rss := peakRSSMiB()
+	t.Logf("6 hostile hosts beside 2 healthy for %s: peak heap in use %.0f MiB, peak RSS %.0f MiB (fakes and test clients included)", watch, heap, rss)
+	for _, key := range healthy {
+		times := polls[key]
+		// A 5s interval with up to 10% jitter: 40s holds 7 polls; one
+		// start-up poll may be missed.
+		if len(times) < 6 {
+			t.Errorf("healthy host %s polled %d times in %s beside hostile ones, want at least 6", key.Name, len(times), watch)
+		}
+		for i := 1; i < len(times); i++ {
+			if gap := times[i].Sub(times[i-1]); gap > 8*time.Second {
+				t.Errorf("healthy host %s: %s between polls %d and %d, want about 5s", key.Name, gap, i, i+1)
+			}
+		}
+	}
+	if heap >= 200 {
+		t.Errorf("peak heap %.0f MiB beside hostile hosts, want < 200 MiB", heap)
+	}
+}
+
+// heapWatch samples the heap in use every few milliseconds until finished.
+type heapWatch struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func watchHeap() *heapWatch {
+	w := &heapWatch{stop: make(chan struct{})}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > w.peak.Load() {
+				w.peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return w
+}
+
+// finish stops sampling and returns the peak heap in use in MiB.
+func (w *heapWatch) finish() float64 {
+	close(w.stop)
+	w.wg.Wait()
+	return float64(w.peak.Load()) / (1 << 20)
+}
+
+// resetPeakRSS resets this process's VmHWM, so that peakRSSMiB measures
+// from now (Linux: writing 5 to clear_refs).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMiB is VmHWM from /proc/self/status, 0 where it is not available.
+func peakRSSMiB() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
