@@ -71,10 +71,11 @@ func TestRealPrometheusScrapesTheManager(t *testing.T) {
 		for _, q := range dashboardQueries(t) {
 			checkSeriesExported(t, "panel "+q.panel, q.expr, scraped)
 			expr := substituteVariables(q.expr, ns, key.Name)
-			samples, err := prom.query(expr)
-			if err != nil || len(samples) == 0 {
-				t.Errorf("panel %q: %s gives %d samples, error %v", q.panel, expr, len(samples), err)
-			}
+			// rate() needs two scrapes of a series inside its window.
+			waitFor(t, 30*time.Second, fmt.Sprintf("panel %q to get data from %s", q.panel, expr), func() (bool, string) {
+				samples, err := prom.query(expr)
+				return err == nil && len(samples) > 0, fmt.Sprintf("%d samples, error %v", len(samples), err)
+			})
 		}
 	})
 	t.Run("every rule names only scraped series", func(t *testing.T) {
