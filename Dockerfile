@@ -23,6 +23,9 @@ RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
 # Distroless static: no shell, no package manager, non-root by default. The
 # node agent's DaemonSet overrides the user to reach the Docker socket (see
 # config/agent/daemonset.yaml).
+# Offline twin: hack/image/Dockerfile (`make docker-build-local`) builds the
+# same final image FROM scratch where no registry is reachable; keep the two
+# final stages equivalent (files at /, WORKDIR, USER, ENTRYPOINT).
 FROM gcr.io/distroless/static:nonroot
 WORKDIR /
 COPY --from=builder /workspace/manager /workspace/dockwatch /

@@ -42,6 +42,10 @@ generate: controller-gen ## Generate DeepCopy methods for the API types.
 verify-generated: manifests generate ## Fail when generated files are not committed as generated.
 	@git diff --exit-code -- config api || { echo "generated files are stale: run 'make manifests generate' and commit"; exit 1; }
 
+.PHONY: prometheus-rules
+prometheus-rules: ## Regenerate the PrometheusRule (config/prometheus/operator) from the plain rules file.
+	DOCKWATCH_UPDATE_RULES=1 go test -count=1 -run TestPrometheusRuleCarriesExactlyTheRulesFile ./config
+
 .PHONY: fmt
 fmt: ## Run go fmt against code.
 	go fmt ./...
@@ -51,7 +55,7 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
+test: deps manifests generate fmt vet envtest ## Run every test: unit, envtest (real kube-apiserver) and real Docker daemons.
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
 # Fuzz targets, as package:FuzzName; each runs alone for FUZZTIME. Add new
@@ -75,7 +79,7 @@ bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, an
 	hack/bench.sh $(BENCH_ARGS)
 
 .PHONY: demo
-demo: build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
+demo: deps build envtest ## Run dockwatch end to end on a local control plane and the local Docker daemon (DEMO_FOR=90s bounds it).
 	hack/demo.sh
 
 ##@ Build
@@ -92,6 +96,10 @@ run: manifests generate fmt vet ## Run the manager from your host against the cu
 .PHONY: docker-build
 docker-build: ## Build the container image (one image for cluster and node mode).
 	docker build -t $(IMG) .
+
+.PHONY: docker-build-local
+docker-build-local: ## Build the same image offline: static binaries from here in a FROM scratch image (hack/image/Dockerfile).
+	IMG=$(IMG) hack/docker-build-local.sh
 
 ##@ Deployment
 
@@ -123,6 +131,10 @@ undeploy: ## Remove the cluster-mode manager and everything it installed.
 	$(KUBECTL) delete --ignore-not-found -k config/default
 
 ##@ Dependencies
+
+.PHONY: deps
+deps: ## Install the machine packages the tests and demo need (docker.io, busybox-static, prometheus) when missing; as root on Debian.
+	@hack/install-deps.sh
 
 .PHONY: envtest
 envtest: ## Build (first time, ~25 min on 2 cores) or reuse kube-apiserver and etcd for envtest; prints their directory.

@@ -206,3 +206,41 @@ func equalSeries(got, want map[string]float64) bool {
 	}
 	return true
 }
+
+func TestObservePollExportsLimitsAndCPUAgainstTheLimitOnlyWhereThereIsOne(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	host := metricsHost("ns", "h", 0, 0, "capped=id1", "free=id2")
+	host.Status.Containers[0].CPULimitPercent = ptr(95.5)
+	host.Status.Containers[0].MemoryLimitBytes = 64 << 20
+	host.Status.Containers[1].MemoryLimitBytes = 8 << 30
+	m.observePoll(host, time.Second)
+
+	wantLimit := map[string]float64{containerSeries("ns", "h", "capped", "id1"): 95.5}
+	if got := series(t, reg, "dockwatch_container_cpu_limit_percent"); !equalSeries(got, wantLimit) {
+		t.Errorf("cpu limit percent = %v, want %v (none for a container without a limit)", got, wantLimit)
+	}
+	wantMem := map[string]float64{containerSeries("ns", "h", "capped", "id1"): 64 << 20, containerSeries("ns", "h", "free", "id2"): 8 << 30}
+	if got := series(t, reg, "dockwatch_container_memory_limit_bytes"); !equalSeries(got, wantMem) {
+		t.Errorf("memory limit = %v, want %v", got, wantMem)
+	}
+	m.observePoll(metricsHost("ns", "h", 0, 0, "free=id2"), time.Second)
+	if got := series(t, reg, "dockwatch_container_cpu_limit_percent"); len(got) != 0 {
+		t.Errorf("cpu limit percent of a container that left the list survives: %v", got)
+	}
+}
+
+// increase() cannot see the first failure of a counter born at 1, so every
+// reason starts at 0 as soon as the host is polled at all.
+func TestPollErrorCountersStartAtZeroForEveryReason(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.observePoll(metricsHost("ns", "h", 0, 0), time.Second)
+
+	got := series(t, reg, "dockwatch_poll_errors_total")
+	for _, reason := range []string{dockwatchv1.ReasonDaemonUnreachable, dockwatchv1.ReasonTLSConfigError, dockwatchv1.ReasonInvalidSpec} {
+		if v, ok := got["dockerhost=h,namespace=ns,reason="+reason]; !ok || v != 0 {
+			t.Errorf("dockwatch_poll_errors_total{reason=%s} = %v (present %v), want 0 before any failure", reason, v, ok)
+		}
+	}
+}

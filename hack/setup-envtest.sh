@@ -9,7 +9,10 @@
 # modules' go.sum, so later runs (and CI on the same machine) reuse it.
 #
 # Usage: hack/setup-envtest.sh           -> prints the assets directory
-# Honours KUBEBUILDER_ASSETS when it already holds both binaries.
+# In order of preference: KUBEBUILDER_ASSETS when it holds the binaries; the
+# cached build; released binaries from controller-runtime's setup-envtest
+# (ENVTEST_K8S_VERSION, default 1.37.x) where a download is reachable; and
+# last a build from source (DOCKWATCH_ENVTEST_NO_BUILD=1 fails instead).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,7 +25,7 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
     echo "$KUBEBUILDER_ASSETS"
     exit 0
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver, etcd or kubectl; building instead"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver, etcd or kubectl; looking elsewhere"
 fi
 
 cache_root="${DOCKWATCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dockwatch}"
@@ -41,6 +44,41 @@ if has_assets "$assets"; then
   echo "$assets"
   exit 0
 fi
+
+# Where the internet is reachable, controller-runtime's setup-envtest fetches
+# released binaries in seconds: prefer them to a build. Offline (as on our
+# machines) the download fails within the timeout and we build instead.
+envtest_k8s=${ENVTEST_K8S_VERSION:-1.37.x}
+setup_envtest_version=v0.25.1
+setup_envtest="$cache_root/bin/setup-envtest-$setup_envtest_version"
+setup_envtest_dir="$cache_root/setup-envtest"
+fetch_released() {
+  if [[ ! -x "$setup_envtest" ]]; then
+    log "installing setup-envtest $setup_envtest_version (sigs.k8s.io/controller-runtime/tools/setup-envtest)"
+    mkdir -p "$cache_root/bin"
+    GOBIN="$cache_root/bin.tmp.$$" timeout "${ENVTEST_INSTALL_TIMEOUT:-300}" \
+      go install "sigs.k8s.io/controller-runtime/tools/setup-envtest@$setup_envtest_version" >&2 || return 1
+    mv "$cache_root/bin.tmp.$$/setup-envtest" "$setup_envtest" && rmdir "$cache_root/bin.tmp.$$"
+  fi
+  local dir
+  # Already downloaded earlier, then a download with a short deadline.
+  dir=$("$setup_envtest" use "$envtest_k8s" --bin-dir "$setup_envtest_dir" -i -p path 2>/dev/null) ||
+    dir=$(timeout "${ENVTEST_DOWNLOAD_TIMEOUT:-30}" "$setup_envtest" use "$envtest_k8s" --bin-dir "$setup_envtest_dir" -p path) ||
+    return 1
+  has_assets "$dir" || return 1
+  echo "$dir"
+}
+if released=$(fetch_released); then
+  log "using released control-plane binaries from setup-envtest: $released"
+  echo "$released"
+  exit 0
+fi
+log "setup-envtest could not provide kube-apiserver $envtest_k8s (no download reachable?)"
+if [[ "${DOCKWATCH_ENVTEST_NO_BUILD:-}" == "1" ]]; then
+  log "DOCKWATCH_ENVTEST_NO_BUILD=1: not building from source"
+  exit 1
+fi
+log "building the control plane from source instead: about 25 minutes on 2 cores (etcd ~3, kube-apiserver ~20, kubectl ~5 when missing), once; cached in $assets"
 
 mkdir -p "$assets"
 build() { # build NAME MODULE_DIR PACKAGE [LDFLAGS]
