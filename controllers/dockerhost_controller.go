@@ -145,6 +145,9 @@ func (r *DockerHostReconciler) poll(ctx context.Context, host *dockwatchv1.Docke
 	defer cancel()
 	start := r.Clock.Now()
 	snap, err := conn.Snapshot(pollCtx, selection)
+	if snap != nil {
+		snap = boundSnapshot(snap) // daemon strings are cut before anything keeps them
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(pollCtx.Err(), context.DeadlineExceeded) {
 		// Our own deadline cut the poll: say so in words a user can act on.
 		err = fmt.Errorf("no answer within %s (spec.timeout): %w", timeout, err)
