@@ -36,7 +36,11 @@ type DockerHostReconciler struct {
 	// metadata, so certificate data is held in memory only while in use.
 	APIReader client.Reader
 	Recorder  record.EventRecorder
-	Clock     clock.PassiveClock
+	// AlertEvents receives threshold alert events, which come in bursts
+	// (an AlertEventSink, which bounds and accounts for them); nil sends
+	// them through Recorder.
+	AlertEvents record.EventRecorder
+	Clock       clock.PassiveClock
 
 	// Connections keeps one Docker client per DockerHost.
 	Connections *ConnectionCache

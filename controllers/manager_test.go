@@ -59,12 +59,20 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	if err != nil {
 		t.Fatalf("create manager: %v", err)
 	}
-	clientset := kubernetes.NewForConfigOrDie(restConfig)
+	// As ctrl.GetConfig does in cmd/main.go: no client-side rate limit,
+	// the API server's priority and fairness paces the client.
+	unlimited := rest.CopyConfig(restConfig)
+	unlimited.QPS = -1
+	clientset := kubernetes.NewForConfigOrDie(unlimited)
 	recorder, stopEvents := NewEventRecorder(clientset, testScheme, "dockwatch")
 	registry := prometheus.NewRegistry()
+	alertEvents := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", registry)
+	if err := mgr.Add(alertEvents); err != nil {
+		t.Fatalf("add alert event sink: %v", err)
+	}
 	r := &DockerHostReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Recorder: recorder, Clock: clock.RealClock{},
+		Recorder: recorder, AlertEvents: alertEvents, Clock: clock.RealClock{},
 		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
 		Metrics: NewMetrics(registry), Scope: scope,
 	}
