@@ -63,6 +63,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	host := &dockwatchv1.DockerHost{}
 	if err := r.Get(ctx, req.NamespacedName, host); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.resolveDeleted(req.NamespacedName)
 			r.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
@@ -71,6 +72,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !r.Scope.Serves(host) {
 		return ctrl.Result{}, nil
 	}
+	r.Alerts.seed(host)
 
 	patch := client.MergeFrom(host.DeepCopy())
 	before := host.Status.DeepCopy()
@@ -84,6 +86,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	markInsecure(host)
 	if host.Spec.Suspend {
 		markSuspended(host)
+		r.resolveSuspended(host)
 		r.Metrics.forget(req.NamespacedName) // not measured: no series beats stale ones
 		return ctrl.Result{}, nil
 	}

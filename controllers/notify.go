@@ -85,6 +85,10 @@ func resolvedWhy(t alert.Transition) string {
 		return "; the rule now watches another metric"
 	case alert.ReasonIgnored:
 		return "; the container is labelled " + dockwatchv1.LabelIgnore
+	case ReasonHostDeleted:
+		return "; the DockerHost was deleted"
+	case ReasonHostSuspended:
+		return "; polling is suspended by spec.suspend"
 	}
 	return ""
 }
