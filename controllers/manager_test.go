@@ -29,10 +29,11 @@ import (
 // runningManager is a dockwatch manager started by a test against the
 // envtest API server, the way cmd/main.go wires it.
 type runningManager struct {
-	reconciler *DockerHostReconciler
-	metrics    *prometheus.Registry
-	reconciles *atomic.Int64
-	stop       func()
+	reconciler  *DockerHostReconciler
+	alertEvents *AlertEventSink
+	metrics     *prometheus.Registry
+	reconciles  *atomic.Int64
+	stop        func()
 }
 
 // startManager runs a manager for scope until the test ends (or stop is
@@ -104,7 +105,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 		stopEvents()
 	}
 	t.Cleanup(stop)
-	return &runningManager{reconciler: r, metrics: registry, reconciles: counter.count, stop: stop}
+	return &runningManager{reconciler: r, alertEvents: alertEvents, metrics: registry, reconciles: counter.count, stop: stop}
 }
 
 // startDaemon starts a real Docker daemon for a controller test, which also
