@@ -111,11 +111,16 @@ func run(f flags) error {
 	}
 	recorder, stopEvents := controllers.NewEventRecorder(clientset, scheme, "dockwatch")
 	defer stopEvents()
+	alertEvents := controllers.NewAlertEventSink(clientset.CoreV1(), scheme, "dockwatch", metrics.Registry)
+	if err := mgr.Add(alertEvents); err != nil {
+		return fmt.Errorf("set up the alert event queue: %w", err)
+	}
 
 	reconciler := &controllers.DockerHostReconciler{
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    recorder,
+		AlertEvents: alertEvents,
 		Clock:       clock.RealClock{},
 		Connections: controllers.NewConnectionCache(dialerFor(f)),
 		Alerts:      controllers.NewAlertMemory(),

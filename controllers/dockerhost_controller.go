@@ -36,7 +36,11 @@ type DockerHostReconciler struct {
 	// metadata, so certificate data is held in memory only while in use.
 	APIReader client.Reader
 	Recorder  record.EventRecorder
-	Clock     clock.PassiveClock
+	// AlertEvents receives threshold alert events, which come in bursts
+	// (an AlertEventSink, which bounds and accounts for them); nil sends
+	// them through Recorder.
+	AlertEvents record.EventRecorder
+	Clock       clock.PassiveClock
 
 	// Connections keeps one Docker client per DockerHost.
 	Connections *ConnectionCache
@@ -62,6 +66,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	host := &dockwatchv1.DockerHost{}
 	if err := r.Get(ctx, req.NamespacedName, host); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.resolveDeleted(req.NamespacedName)
 			r.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
@@ -70,6 +75,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !r.Scope.Serves(host) {
 		return ctrl.Result{}, nil
 	}
+	r.Alerts.seed(host)
 
 	patch := client.MergeFrom(host.DeepCopy())
 	before := host.Status.DeepCopy()
@@ -83,6 +89,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	markInsecure(host)
 	if host.Spec.Suspend {
 		markSuspended(host)
+		r.resolveSuspended(host)
 		r.Metrics.forget(req.NamespacedName) // not measured: no series beats stale ones
 		return ctrl.Result{}, nil
 	}
@@ -149,6 +156,9 @@ func (r *DockerHostReconciler) poll(ctx context.Context, host *dockwatchv1.Docke
 	defer cancel()
 	start := r.Clock.Now()
 	snap, err := conn.Snapshot(pollCtx, selection)
+	if snap != nil {
+		snap = boundSnapshot(snap) // daemon strings are cut before anything keeps them
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(pollCtx.Err(), context.DeadlineExceeded) {
 		// Our own deadline cut the poll: say so in words a user can act on.
 		err = fmt.Errorf("no answer within %s (spec.timeout): %w", timeout, err)

@@ -36,8 +36,10 @@ type AlertMemory struct {
 
 // hostAlerts is what AlertMemory keeps for one host.
 type hostAlerts struct {
-	uid    types.UID
-	alerts []alert.Alert
+	uid types.UID
+	// endpoint names the daemon in the events sent once the host is gone.
+	endpoint string
+	alerts   []alert.Alert
 	// warnings are the last override warnings logged, so they are logged
 	// when they change rather than on every poll.
 	warnings string
@@ -53,9 +55,26 @@ func (m *AlertMemory) load(host *dockwatchv1.DockerHost) hostAlerts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if kept, ok := m.hosts[client.ObjectKeyFromObject(host)]; ok && kept.uid == host.UID {
+		kept.endpoint = host.Spec.Endpoint
 		return kept
 	}
-	return hostAlerts{uid: host.UID, alerts: alertsFromStatus(host.Status.Alerts)}
+	return hostAlerts{uid: host.UID, endpoint: host.Spec.Endpoint, alerts: alertsFromStatus(host.Status.Alerts)}
+}
+
+// seed makes sure the host's alerts are in memory (from status on first
+// sight), so they can be resolved when it is deleted even if no poll of it
+// has succeeded since the controller started.
+func (m *AlertMemory) seed(host *dockwatchv1.DockerHost) {
+	m.store(host, m.load(host))
+}
+
+// take removes a deleted host's alerts and returns them.
+func (m *AlertMemory) take(key client.ObjectKey) (hostAlerts, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	kept, ok := m.hosts[key]
+	delete(m.hosts, key)
+	return kept, ok
 }
 
 func (m *AlertMemory) store(host *dockwatchv1.DockerHost, kept hostAlerts) {

@@ -29,10 +29,11 @@ import (
 // runningManager is a dockwatch manager started by a test against the
 // envtest API server, the way cmd/main.go wires it.
 type runningManager struct {
-	reconciler *DockerHostReconciler
-	metrics    *prometheus.Registry
-	reconciles *atomic.Int64
-	stop       func()
+	reconciler  *DockerHostReconciler
+	alertEvents *AlertEventSink
+	metrics     *prometheus.Registry
+	reconciles  *atomic.Int64
+	stop        func()
 }
 
 // startManager runs a manager for scope until the test ends (or stop is
@@ -59,12 +60,20 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	if err != nil {
 		t.Fatalf("create manager: %v", err)
 	}
-	clientset := kubernetes.NewForConfigOrDie(restConfig)
+	// As ctrl.GetConfig does in cmd/main.go: no client-side rate limit,
+	// the API server's priority and fairness paces the client.
+	unlimited := rest.CopyConfig(restConfig)
+	unlimited.QPS = -1
+	clientset := kubernetes.NewForConfigOrDie(unlimited)
 	recorder, stopEvents := NewEventRecorder(clientset, testScheme, "dockwatch")
 	registry := prometheus.NewRegistry()
+	alertEvents := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", registry)
+	if err := mgr.Add(alertEvents); err != nil {
+		t.Fatalf("add alert event sink: %v", err)
+	}
 	r := &DockerHostReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Recorder: recorder, Clock: clock.RealClock{},
+		Recorder: recorder, AlertEvents: alertEvents, Clock: clock.RealClock{},
 		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
 		Lifecycle: NewLifecycleMemory(), Metrics: NewMetrics(registry), Scope: scope,
 	}
@@ -96,7 +105,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 		stopEvents()
 	}
 	t.Cleanup(stop)
-	return &runningManager{reconciler: r, metrics: registry, reconciles: counter.count, stop: stop}
+	return &runningManager{reconciler: r, alertEvents: alertEvents, metrics: registry, reconciles: counter.count, stop: stop}
 }
 
 // startDaemon starts a real Docker daemon for a controller test, which also

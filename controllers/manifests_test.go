@@ -26,8 +26,8 @@ func TestRenderedManifestsAreAccepted(t *testing.T) {
 		wantKinds []string
 	}{
 		{"config/default", []string{"CustomResourceDefinition", "Deployment", "ClusterRole", "ServiceAccount", "Service", "Role"}},
-		{"config/agent", []string{"DaemonSet", "ClusterRole", "ServiceAccount", "ConfigMap"}},
-		{"config/agent-cgroup", []string{"DaemonSet", "ClusterRole"}},
+		{"config/agent", []string{"DaemonSet", "ClusterRole", "Role", "RoleBinding", "ServiceAccount", "ConfigMap"}},
+		{"config/agent-cgroup", []string{"DaemonSet", "ClusterRole", "Role"}},
 		{"config/crd", []string{"CustomResourceDefinition"}},
 		{"config/samples", []string{"DockerHost"}},
 	} {

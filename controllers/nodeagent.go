@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,11 +38,20 @@ type NodeAgentOptions struct {
 	// TemplateFile optionally holds a DockerHost (or just its spec) in YAML
 	// whose spec seeds new node hosts: thresholds, selection, interval.
 	TemplateFile string
+	// RecheckInterval is how often the agent makes sure its host still
+	// exists, recreating it if someone deleted it; 0 is defaultRecheck.
+	RecheckInterval time.Duration
 }
 
-// NodeAgent makes sure the agent's node has a DockerHost. It only ever
-// creates that host: once it exists, its spec belongs to the cluster's
-// operators, and the agent never overwrites their edits.
+// defaultRecheck is how often an agent looks for its host in its cache.
+// The look costs nothing (the informer already holds the host); only a
+// missing host costs API calls.
+const defaultRecheck = 30 * time.Second
+
+// NodeAgent makes sure the agent's node has a DockerHost, for as long as
+// the agent runs: a deleted host is created again within RecheckInterval.
+// It only ever creates that host: once it exists, its spec belongs to the
+// cluster's operators, and the agent never overwrites their edits.
 type NodeAgent struct {
 	client   client.Client
 	reader   client.Reader
@@ -66,10 +76,29 @@ func NewNodeAgent(c client.Client, reader client.Reader, opts NodeAgentOptions) 
 func (a *NodeAgent) NeedLeaderElection() bool { return false }
 
 // Start registers the node's DockerHost, retrying with backoff (up to a
-// minute apart) while the API server is unavailable or refuses, then
-// returns; the reconciler does the polling.
+// minute apart) while the API server is unavailable or refuses, then keeps
+// it registered until ctx ends; the reconciler does the polling.
 func (a *NodeAgent) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("node-agent")
+	if err := a.register(ctx, log); err != nil {
+		return nil // ctx ended: the manager is stopping
+	}
+	recheck := a.opts.RecheckInterval
+	if recheck <= 0 {
+		recheck = defaultRecheck
+	}
+	wait.JitterUntilWithContext(ctx, func(ctx context.Context) {
+		if a.hostCached(ctx) {
+			return
+		}
+		log.Info("This node's DockerHost is gone; registering it again", "dockerhost", NodeHostName(a.opts.NodeName))
+		_ = a.register(ctx, log)
+	}, recheck, 0.1, false)
+	return nil
+}
+
+// register runs EnsureHost until it succeeds or ctx ends (its error).
+func (a *NodeAgent) register(ctx context.Context, log logr.Logger) error {
 	backoff := wait.Backoff{Duration: 2 * time.Second, Factor: 2, Jitter: 0.1, Steps: math.MaxInt32, Cap: time.Minute}
 	return wait.ExponentialBackoffWithContext(ctx, backoff, func(ctx context.Context) (bool, error) {
 		created, err := a.EnsureHost(ctx)
@@ -80,6 +109,14 @@ func (a *NodeAgent) Start(ctx context.Context) error {
 		log.Info("Node DockerHost in place", "dockerhost", NodeHostName(a.opts.NodeName), "created", created)
 		return true, nil
 	})
+}
+
+// hostCached reports whether the node's DockerHost is in the client's
+// cache (true too when the cache cannot answer, so a hiccup costs nothing).
+func (a *NodeAgent) hostCached(ctx context.Context) bool {
+	key := client.ObjectKey{Namespace: a.opts.Namespace, Name: NodeHostName(a.opts.NodeName)}
+	err := a.client.Get(ctx, key, &dockwatchv1.DockerHost{})
+	return !apierrors.IsNotFound(err)
 }
 
 // EnsureHost creates the node's DockerHost unless it exists, owned by the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -150,4 +151,29 @@ func assertOwnedByNode(t *testing.T, host *dockwatchv1.DockerHost, node *corev1.
 	if len(refs) != 1 || refs[0].Kind != "Node" || refs[0].APIVersion != "v1" || refs[0].Name != node.Name || refs[0].UID != node.UID {
 		t.Fatalf("DockerHost %s owner references = %+v, want the Node %s (uid %s)", host.Name, refs, node.Name, node.UID)
 	}
+}
+
+// TestNodeAgentRecreatesItsDeletedHost deletes the node's DockerHost under
+// a running agent: the agent registers it again and it is polled again.
+func TestNodeAgentRecreatesItsDeletedHost(t *testing.T) {
+	daemon := startDaemon(t, dockertest.Options{})
+	ns := newNamespace(t)
+	node := createNode(t, "worker-recreate")
+	opts := agentOptions(t, node.Name, ns, daemon)
+	opts.RecheckInterval = time.Second
+	startManager(t, Scope{NodeName: node.Name, Namespace: ns}, opts)
+	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
+	first := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
+
+	if err := k8sClient.Delete(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the node's DockerHost registered again and polled", func() (bool, string) {
+		host := &dockwatchv1.DockerHost{}
+		if err := k8sClient.Get(context.Background(), key, host); err != nil {
+			return false, err.Error()
+		}
+		ready := meta.IsStatusConditionTrue(host.Status.Conditions, dockwatchv1.ConditionReady)
+		return host.UID != first.UID && ready, describe(host)
+	})
 }

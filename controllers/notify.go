@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 	"github.com/dockwatch/dockwatch/internal/alert"
@@ -38,6 +39,7 @@ func (r *DockerHostReconciler) notify(host *dockwatchv1.DockerHost, before *dock
 // notifyAlerts turns threshold transitions into events, one per container
 // and rule, with annotations an event router can match on.
 func (r *DockerHostReconciler) notifyAlerts(host *dockwatchv1.DockerHost, transitions []alert.Transition) {
+	recorder := r.alertRecorder()
 	for _, t := range transitions {
 		a := t.Alert
 		annotations := map[string]string{
@@ -52,15 +54,24 @@ func (r *DockerHostReconciler) notifyAlerts(host *dockwatchv1.DockerHost, transi
 			dockwatchv1.AnnotationReason:      string(t.Reason),
 		}
 		if t.Kind == alert.Fired {
-			r.Recorder.AnnotatedEventf(host, annotations, corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded,
+			recorder.AnnotatedEventf(host, annotations, corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded,
 				"Container %s on %s: %s is %s, above %s (rule %s, severity %s)",
 				a.Container, host.Spec.Endpoint, a.Metric, formatValue(a.Value), formatValue(a.Threshold), a.Rule, a.Severity)
 			continue
 		}
-		r.Recorder.AnnotatedEventf(host, annotations, corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
+		recorder.AnnotatedEventf(host, annotations, corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
 			"Container %s on %s: %s is %s, back within %s (rule %s)%s",
 			a.Container, host.Spec.Endpoint, a.Metric, formatValue(a.Value), formatValue(a.Threshold), a.Rule, resolvedWhy(t))
 	}
+}
+
+// alertRecorder is where threshold events go: the bounded alert event
+// path when there is one.
+func (r *DockerHostReconciler) alertRecorder() record.EventRecorder {
+	if r.AlertEvents != nil {
+		return r.AlertEvents
+	}
+	return r.Recorder
 }
 
 // resolvedWhy explains a resolution that did not come from the value falling.
@@ -74,6 +85,10 @@ func resolvedWhy(t alert.Transition) string {
 		return "; the rule now watches another metric"
 	case alert.ReasonIgnored:
 		return "; the container is labelled " + dockwatchv1.LabelIgnore
+	case ReasonHostDeleted:
+		return "; the DockerHost was deleted"
+	case ReasonHostSuspended:
+		return "; polling is suspended by spec.suspend"
 	}
 	return ""
 }

@@ -46,12 +46,16 @@ func (s Scope) Serves(host *dockwatchv1.DockerHost) bool {
 // spec.nodeName (a selectable field of the CRD) and, for an agent, by
 // namespace, so a manager never receives or holds hosts it does not serve.
 // Reads of a type without an informer fail at once instead of quietly
-// starting one the manager may have no RBAC for.
+// starting one the manager may have no RBAC for. Cached Secret metadata
+// keeps no annotations (see stripSecretMetadata), and no cached object
+// keeps managedFields.
 func (s Scope) CacheOptions() cache.Options {
 	opts := cache.Options{
 		ReaderFailOnMissingInformer: true,
+		DefaultTransform:            stripManagedFields,
 		ByObject: map[client.Object]cache.ByObject{
 			&dockwatchv1.DockerHost{}: {Field: fields.OneTermEqualSelector("spec.nodeName", s.NodeName)},
+			&corev1.Secret{}:          {Transform: stripSecretMetadata},
 		},
 	}
 	if s.Namespace != "" {

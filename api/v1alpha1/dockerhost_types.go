@@ -281,19 +281,24 @@ type DockerHostStatus struct {
 	Lifecycle *LifecycleStatus `json:"lifecycle,omitempty"`
 }
 
-// DaemonInfo is what the Docker daemon reports about itself.
+// DaemonInfo is what the Docker daemon reports about itself. Strings longer
+// than their maxLength are cut, ending in "…(truncated)".
 type DaemonInfo struct {
 	// version is the Docker Engine version, e.g. "20.10.24".
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
 	Version string `json:"version,omitempty"`
 	// apiVersion is the Engine API version in use for this host.
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
 	APIVersion string `json:"apiVersion,omitempty"`
 	// os is the daemon's operating system type: linux or windows.
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
 	OS string `json:"os,omitempty"`
 	// kernelVersion is the daemon host's kernel version.
 	// +optional
+	// +kubebuilder:validation:MaxLength=256
 	KernelVersion string `json:"kernelVersion,omitempty"`
 	// ncpu is the number of CPUs the daemon host has.
 	// +optional
@@ -328,9 +333,11 @@ type HostSummary struct {
 	MemoryPercent float64 `json:"memoryPercent"`
 	// cpu is cpuPercent formatted for display, e.g. "153.2%".
 	// +optional
+	// +kubebuilder:validation:MaxLength=64
 	CPU string `json:"cpu,omitempty"`
 	// memory is memoryBytes and memoryPercent formatted for display, e.g. "1.2GiB (5.1%)".
 	// +optional
+	// +kubebuilder:validation:MaxLength=64
 	Memory string `json:"memory,omitempty"`
 	// alertsFiring counts firing alerts, including any omitted from status.alerts.
 	// +optional
@@ -346,16 +353,21 @@ type HostSummary struct {
 	ContainersRestarting int32 `json:"containersRestarting,omitempty"`
 }
 
-// ContainerUsage is one container's utilization at the last poll.
+// ContainerUsage is one container's utilization at the last poll. An id or
+// name longer than its maxLength is cut, ending in "…(truncated <hash>)",
+// an image in "…(truncated)".
 type ContainerUsage struct {
 	// id is the full container ID.
 	// +required
+	// +kubebuilder:validation:MaxLength=128
 	ID string `json:"id"`
 	// name is the container name without the leading slash.
 	// +required
+	// +kubebuilder:validation:MaxLength=256
 	Name string `json:"name"`
 	// image is the image the container runs.
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
 	Image string `json:"image,omitempty"`
 	// cpuPercent is CPU use as `docker stats` shows it; absent until two
 	// samples exist.
@@ -424,12 +436,15 @@ const (
 type AlertStatus struct {
 	// rule is the name of the threshold rule.
 	// +required
+	// +kubebuilder:validation:MaxLength=63
 	Rule string `json:"rule"`
 	// containerID is the full ID of the breaching container.
 	// +required
+	// +kubebuilder:validation:MaxLength=128
 	ContainerID string `json:"containerID"`
 	// container is the breaching container's name.
 	// +required
+	// +kubebuilder:validation:MaxLength=256
 	Container string `json:"container"`
 	// metric is the rule's metric.
 	// +required

@@ -47,11 +47,26 @@ func (e *evaluation) overridesFor(t Target) overrides {
 }
 
 // levels returns the threshold and clear level for r on this container. An
-// overridden threshold keeps the rule's hysteresis gap, floored at zero.
+// overridden threshold keeps the rule's hysteresis gap, but never a larger
+// share of itself than the rule's own clear level is of the rule's
+// threshold: above 200, clearBelow 100 overridden to 50 clears at 25 (half,
+// as the rule does), not at 0, which a running container's pids or memory
+// never reach.
 func (ov overrides) levels(r Rule) (above, clear float64) {
 	above, ok := ov.above[r.Name]
 	if !ok {
 		return r.Above, r.ClearBelow
 	}
-	return above, math.Max(0, above-(r.Above-r.ClearBelow))
+	return above, overrideClear(r, above)
+}
+
+// overrideClear is the clear level for rule r with its threshold overridden
+// to above (see levels).
+func overrideClear(r Rule, above float64) float64 {
+	clear := above - (r.Above - r.ClearBelow)
+	if r.Above > 0 {
+		ratio := min(1, max(0, r.ClearBelow/r.Above))
+		clear = max(clear, above*ratio)
+	}
+	return max(0, clear)
 }

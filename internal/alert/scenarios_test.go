@@ -96,11 +96,11 @@ func overrideScenarios() []scenario {
 			{at: 1 * m, targets: []Target{{ID: "id-db", Name: "db"}}, alerts: []string{"high-cpu/db Firing@+0s 96/95"}},
 			{at: 2 * m, targets: []Target{c("db", 90, thCPU, "95")}, alerts: []string{"high-cpu/db Firing@+0s 90/95"}},
 		}},
-		{name: "overridden clear level is floored at zero", rules: gap, polls: []poll{
-			{at: 0, targets: []Target{c("db", 6, thCPU, "5")},
-				alerts: []string{"high-cpu/db Firing@+0s 6/5"}, events: []string{"Fired high-cpu/db Breached 6"}},
-			{at: 1 * m, targets: []Target{c("db", 0.1, thCPU, "5")}, alerts: []string{"high-cpu/db Firing@+0s 0.1/5"}},
-			{at: 2 * m, targets: []Target{c("db", 0, thCPU, "5")}, events: []string{"Resolved high-cpu/db Cleared 0"}},
+		{name: "override below the gap clears at the rule's proportion, not zero", rules: []Rule{rule("high-cpu", 200, 100, 0)}, polls: []poll{
+			{at: 0, targets: []Target{c("db", 60, thCPU, "50")},
+				alerts: []string{"high-cpu/db Firing@+0s 60/50"}, events: []string{"Fired high-cpu/db Breached 60"}},
+			{at: 1 * m, targets: []Target{c("db", 25.1, thCPU, "50")}, alerts: []string{"high-cpu/db Firing@+0s 25.1/50"}},
+			{at: 2 * m, targets: []Target{c("db", 25, thCPU, "50")}, events: []string{"Resolved high-cpu/db Cleared 25"}},
 		}},
 		{name: "ignore label resolves a firing alert and drops a pending one",
 			rules: []Rule{rule("high-cpu", 80, -1, 0), {Name: "slow", Metric: cpu, Above: 50, ClearBelow: 50, For: time.Hour}},

@@ -1,0 +1,122 @@
+package controllers
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/docker"
+)
+
+// apiServerOutage is how long the API server is away in the outage test.
+const apiServerOutage = 20 * time.Second
+
+// TestAPIServerOutageLosesNoAlertAndRepeatsNoEvent runs a manager against
+// its own control plane, with three alerts firing, stops the kube-apiserver
+// for 20 s and starts it again. Afterwards the alerts are still Firing in
+// status, no ThresholdExceeded was sent twice, nothing resolved, and polls
+// resume. (Its own control plane: restarting the shared one would cut every
+// other test's connection.)
+func TestAPIServerOutageLosesNoAlertAndRepeatsNoEvent(t *testing.T) {
+	requireControlPlane(t)
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: testEnv.BinaryAssetsDirectory,
+		// A directory of our own keeps the serving certificates across the
+		// restart; a generated one is replaced, and clients would not trust it.
+		// A short stop timeout has it killed rather than drained: it goes
+		// away as a crashed or partitioned API server does.
+		ControlPlane: envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: t.TempDir(), StopTimeout: 2 * time.Second}},
+	}
+	envCfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("start a second control plane: %v", err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(envCfg, client.Options{Scheme: testScheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	var polls atomic.Int64
+	busy := busySnapshot(3)
+	startManagerAs(t, envCfg, Scope{}, snapshotDialer(func() *docker.Snapshot { polls.Add(1); return busy() }))
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "outage"}}
+	host := &dockwatchv1.DockerHost{
+		ObjectMeta: metav1.ObjectMeta{Name: "through-outage", Namespace: ns.Name},
+		Spec: dockwatchv1.DockerHostSpec{Endpoint: "tcp://127.0.0.1:1", AllowPlaintext: true, Interval: dur(pollEvery),
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 50}}},
+	}
+	for _, obj := range []client.Object{ns, host} {
+		if err := c.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := client.ObjectKeyFromObject(host)
+	read := func() (*dockwatchv1.DockerHost, []corev1.Event) {
+		got := &dockwatchv1.DockerHost{}
+		var events corev1.EventList
+		if err := c.Get(ctx, key, got); err != nil {
+			return got, nil
+		}
+		_ = c.List(ctx, &events, client.InNamespace(ns.Name))
+		return got, events.Items
+	}
+	count := func(events []corev1.Event, reason string) int {
+		n := 0
+		for _, e := range events {
+			if e.Reason == reason && e.InvolvedObject.Name == key.Name {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, readyWithin, "3 alerts firing and their 3 events", func() (bool, string) {
+		got, events := read()
+		return got.Status.Summary != nil && got.Status.Summary.AlertsFiring == 3 &&
+			count(events, dockwatchv1.EventThresholdExceeded) == 3, describe(got)
+	})
+
+	// Stop reports the kill that follows its short timeout as an error.
+	if err := env.ControlPlane.APIServer.Stop(); err != nil && !strings.Contains(err.Error(), "timeout waiting") {
+		t.Fatalf("stop kube-apiserver: %v", err)
+	}
+	pollsBefore := polls.Load()
+	time.Sleep(apiServerOutage)
+	t.Logf("%d polls while the API server was away", polls.Load()-pollsBefore)
+	if err := env.ControlPlane.APIServer.Start(); err != nil {
+		t.Fatalf("start kube-apiserver again: %v", err)
+	}
+	back := time.Now()
+
+	var after *dockwatchv1.DockerHost
+	var events []corev1.Event
+	waitFor(t, 60*time.Second, "two polls recorded after the API server came back", func() (bool, string) {
+		after, events = read()
+		return after.Status.LastPollTime != nil && after.Status.LastPollTime.After(back.Add(5*time.Second)), describe(after)
+	})
+	firing := 0
+	for _, a := range after.Status.Alerts {
+		if a.State == dockwatchv1.AlertFiring {
+			firing++
+		}
+	}
+	if firing != 3 || !meta.IsStatusConditionTrue(after.Status.Conditions, dockwatchv1.ConditionThresholdsBreached) {
+		t.Errorf("after the outage %d alerts Firing in status (%s), want 3", firing, describe(after))
+	}
+	if n, r := count(events, dockwatchv1.EventThresholdExceeded), count(events, dockwatchv1.EventThresholdResolved); n != 3 || r != 0 {
+		t.Errorf("after the outage: %d ThresholdExceeded (want the first 3, none repeated), %d ThresholdResolved (want 0)", n, r)
+	}
+}

@@ -1,0 +1,121 @@
+package controllers
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+)
+
+// runSink starts sink until the test ends and returns a func that waits
+// for its queue to empty.
+func runSink(t *testing.T, sink *AlertEventSink) (waitEmpty func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = sink.Start(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return func() {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			// Twice, a little apart: an item just taken from the queue is
+			// counted as being written a moment later.
+			if sink.Pending() == 0 {
+				time.Sleep(20 * time.Millisecond)
+				if sink.Pending() == 0 {
+					return
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("event queue did not drain")
+	}
+}
+
+// counter reads one reason's value of an event counter.
+func counter(t *testing.T, reg *prometheus.Registry, name, reason string) int {
+	t.Helper()
+	return int(series(t, reg, name)["reason="+reason])
+}
+
+func TestSinkAccountsForEveryEventOfABurst(t *testing.T) {
+	clientset := fake.NewClientset()
+	reg := prometheus.NewRegistry()
+	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+	host := unitHost(1)
+	for i := range 3000 {
+		sink.AnnotatedEventf(host, map[string]string{dockwatchv1.AnnotationHost: "ns/host"}, corev1.EventTypeWarning,
+			dockwatchv1.EventThresholdExceeded, "container %d", i)
+	}
+	runSink(t, sink)()
+
+	events, err := clientset.CoreV1().Events(host.Namespace).List(context.Background(), metav1ListAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	individual, summarisedInEvents := 0, 0
+	for _, e := range events.Items {
+		switch e.Reason {
+		case dockwatchv1.EventThresholdExceeded:
+			individual++
+		case EventThresholdEventsSummarised:
+			n, _ := strconv.Atoi(e.Annotations[AnnotationSummarisedPrefix+dockwatchv1.EventThresholdExceeded])
+			summarisedInEvents += n
+			if e.Type != corev1.EventTypeWarning || e.InvolvedObject.Name != host.Name {
+				t.Errorf("summary event %s about %s, want a Warning about the host", e.Type, e.InvolvedObject.Name)
+			}
+		}
+	}
+	if individual != eventsPerHost || individual+summarisedInEvents != 3000 {
+		t.Errorf("%d events sent one by one + %d in summaries, want %d + %d", individual, summarisedInEvents, eventsPerHost, 3000-eventsPerHost)
+	}
+	if sent, summarised := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdExceeded), counter(t, reg, "dockwatch_events_summarised_total", dockwatchv1.EventThresholdExceeded); sent != individual || summarised != summarisedInEvents {
+		t.Errorf("metrics: %d sent, %d summarised; events say %d and %d", sent, summarised, individual, summarisedInEvents)
+	}
+}
+
+func TestSinkRetriesWhileTheAPIServerIsAway(t *testing.T) {
+	clientset := fake.NewClientset()
+	var failures atomic.Int64
+	clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failures.Add(1) <= 3 {
+			return true, nil, apierrors.NewServiceUnavailable("away")
+		}
+		return false, nil, nil
+	})
+	reg := prometheus.NewRegistry()
+	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+	sink.Event(unitHost(1), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
+	runSink(t, sink)()
+	if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
+		t.Fatalf("want the event sent after the API server came back, sent %d (dropped %d)", sent, counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved))
+	}
+}
+
+func TestSinkCountsARefusedEventDropped(t *testing.T) {
+	clientset := fake.NewClientset()
+	clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "events"}, "", nil)
+	})
+	reg := prometheus.NewRegistry()
+	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+	sink.Event(unitHost(1), corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded, "above")
+	runSink(t, sink)()
+	if dropped := counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdExceeded); dropped != 1 {
+		t.Fatalf("a forbidden event must be counted dropped at once, got %d", dropped)
+	}
+}
+
+var metav1ListAll = metav1.ListOptions{}
