@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit statuses, as docker and most Unix tools use them (130 is what a
@@ -35,23 +37,25 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
-// withHelp points a usage error at the --help of cmd, leaving other errors
-// alone.
-func withHelp(err error, cmd string) error {
-	if ue, ok := errors.AsType[*usageError](err); ok && ue.helpCmd == "" {
-		ue.helpCmd = cmd
+// withHelp points a usage error at the --help of cmd (the command cobra
+// was running), leaving other errors alone.
+func withHelp(err error, cmd *cobra.Command) error {
+	if ue, ok := errors.AsType[*usageError](err); ok && ue.helpCmd == "" && cmd != nil && cmd.HasParent() {
+		ue.helpCmd = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	}
+	if err != nil && cmd != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own message for `dockwatch top` carries a multi-line hint.
+		name, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "unknown command "), " for ")
+		return &usageError{err: fmt.Errorf("unknown command %s", name)}
 	}
 	return err
 }
-
-// errHelpShown ends a run that printed help on request: exit 0.
-var errHelpShown = errors.New("help shown")
 
 // report writes the one-line error users see and picks the exit status.
 // Multi-line causes are folded so scripts and logs get exactly one line.
 func report(err error, stderr io.Writer) int {
 	switch {
-	case err == nil, errors.Is(err, errHelpShown):
+	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "dockwatch: interrupted")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // certDirFixture writes a docker-machine style folder whose files hold
@@ -28,7 +30,7 @@ func certDirFixture(t *testing.T, files ...string) string {
 func resolveArgs(t *testing.T, args []string, env map[string]string) (resolved, error) {
 	t.Helper()
 	g := newGlobalFlags()
-	fs := newFlagSet("test")
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	g.register(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
