@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
 // Exit statuses, as docker and most Unix tools use them (130 is what a
@@ -70,6 +72,20 @@ func report(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dockwatch: %s (see '%s')\n", msg, help)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "dockwatch: %s\n", msg)
+	fmt.Fprintf(stderr, "dockwatch: %s%s\n", msg, flagHint(err))
 	return exitFailure
+}
+
+// flagHints word each TLS fix the docker package names in the CLI's flags
+// (a DockerHost's conditions word the same fixes in spec fields).
+var flagHints = map[docker.Fix]string{
+	docker.FixServerName: "; give --tls-server-name one of the names it lists",
+	docker.FixCA:         "; give --tlscacert the CA that signed the daemon's certificate",
+	docker.FixUseTLS:     "; add --tlsverify with its certificates, or use an https:// host",
+	docker.FixNoTLS:      "; drop the TLS flags and DOCKER_TLS_VERIFY for a plain-HTTP daemon",
+}
+
+// flagHint is the flag that fixes err, "" when none is known.
+func flagHint(err error) string {
+	return flagHints[docker.SuggestedFix(err)]
 }
