@@ -131,7 +131,7 @@ func TestNotifyAlertsEmitsAnnotatedEventPerTransition(t *testing.T) {
 			dockwatchv1.AnnotationMetric: "cpuPercent", dockwatchv1.AnnotationValue: value,
 			dockwatchv1.AnnotationThreshold: threshold, dockwatchv1.AnnotationClearBelow: "70",
 			dockwatchv1.AnnotationSeverity: "critical",
-			dockwatchv1.AnnotationReason: reason, dockwatchv1.AnnotationCause: cause,
+			dockwatchv1.AnnotationReason:   reason, dockwatchv1.AnnotationCause: cause,
 		}
 	}
 	cleared := a

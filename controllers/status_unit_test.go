@@ -53,8 +53,8 @@ func TestHostSummaryTotalsAndDisplayStrings(t *testing.T) {
 			Containers: []docker.ContainerStats{usage("a", nil, mib)}},
 		wantMemBytes: mib, wantMemPct: 33.33, wantCPUText: "-", wantMemText: "1MiB (33.3%)", wantWatched: 1,
 	}, {
-		name:        "an empty host sums to zero",
-		snap:        docker.Snapshot{Running: 4},
+		name:    "an empty host sums to zero",
+		snap:    docker.Snapshot{Running: 4},
 		wantCPU: ptr(0.0), wantCPUText: "0.0%", wantMemText: "0B (0.0%)", wantRunning: 4,
 	}}
 	for _, tt := range tests {
