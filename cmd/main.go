@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -41,44 +42,38 @@ func init() {
 type flags struct {
 	metricsAddr, probeAddr string
 	leaderElect            bool
-	mode, nodeName         string
-	namespace              string
-	dockerSocket           string
-	templateFile           string
-	statsSource            string
-	cgroupRoot, procRoot   string
-	concurrency            int
-	retryMaxDelay          time.Duration
+	// leaderElectionNamespace holds the leader election Lease.
+	leaderElectionNamespace string
+	mode, nodeName          string
+	namespace               string
+	dockerSocket            string
+	templateFile            string
+	statsSource             string
+	cgroupRoot, procRoot    string
+	concurrency             int
+	retryMaxDelay           time.Duration
 }
 
-func parseFlags() (flags, zap.Options) {
-	var f flags
-	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "The address the Prometheus metrics endpoint binds to; 0 disables it.")
-	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "The address the health probe endpoint binds to.")
-	flag.BoolVar(&f.leaderElect, "leader-elect", false, "Enable leader election (cluster mode), so only one replica polls.")
-	flag.StringVar(&f.mode, "mode", "cluster", "cluster: poll DockerHosts without spec.nodeName; node: poll this node's own Docker socket.")
-	flag.StringVar(&f.nodeName, "node-name", os.Getenv("NODE_NAME"), "Node mode: this node's name (default $NODE_NAME, set from the downward API).")
-	flag.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Node mode: namespace of the node's DockerHost (default $POD_NAMESPACE).")
-	flag.StringVar(&f.dockerSocket, "docker-socket", "/var/run/docker.sock", "Node mode: path of the node's Docker socket.")
-	flag.StringVar(&f.templateFile, "dockerhost-template", "", "Node mode: YAML file with a DockerHost spec used when the agent creates its host.")
-	flag.StringVar(&f.statsSource, "stats-source", "api", "Node mode: api reads the daemon's stats endpoint; cgroup reads the host's cgroup files (faster, same figures).")
-	flag.StringVar(&f.cgroupRoot, "host-cgroup-root", "/sys/fs/cgroup", "Node mode with --stats-source=cgroup: where the host's cgroup filesystem is mounted.")
-	flag.StringVar(&f.procRoot, "host-proc", "/proc", "Node mode with --stats-source=cgroup: where the host's /proc is mounted.")
-	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 8, "How many DockerHosts are polled at once.")
-	flag.DurationVar(&f.retryMaxDelay, "retry-max-delay", 5*time.Minute, "Longest backoff between polls of an unreachable daemon.")
-	opts := zap.Options{Development: false}
-	opts.BindFlags(flag.CommandLine)
-	flag.Parse()
-	return f, opts
-}
+// defaultRetryMaxDelay is the default of --retry-max-delay.
+const defaultRetryMaxDelay = 5 * time.Minute
 
 func main() {
-	f, zapOpts := parseFlags()
+	f, zapOpts, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err == nil {
+		err = validate(&f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "manager: %v (see 'manager -h')\n", err)
+		os.Exit(exitUsage)
+	}
 	// zap does the writing (JSON in production, --zap-devel for humans);
 	// zapr turns it into the logr.Logger that controller-runtime logs through.
 	zapLogger := zap.NewRaw(zap.UseFlagOptions(&zapOpts))
 	ctrl.SetLogger(zapr.NewLogger(zapLogger))
-	err := run(f)
+	err = run(f)
 	_ = zapLogger.Sync()
 	if err != nil {
 		setupLog.Error(err, "Manager stopped with an error")
@@ -99,6 +94,7 @@ func run(f flags) error {
 		HealthProbeBindAddress:        f.probeAddr,
 		LeaderElection:                f.leaderElect && f.mode == "cluster",
 		LeaderElectionID:              "dockwatch.io",
+		LeaderElectionNamespace:       f.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         scope.CacheOptions(),
 	})
@@ -146,28 +142,13 @@ func run(f flags) error {
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
-// scopeFor checks the mode flags and says which hosts this manager serves.
+// scopeFor says which hosts this manager serves; validate has checked
+// the flags it reads.
 func scopeFor(f flags) (controllers.Scope, error) {
-	switch f.mode {
-	case "cluster":
-		if f.statsSource != "api" {
-			return controllers.Scope{}, fmt.Errorf("--stats-source=%s is for node mode: the cgroup files are on the node", f.statsSource)
-		}
-		return controllers.Scope{}, nil
-	case "node":
-		if f.statsSource != "api" && f.statsSource != "cgroup" {
-			return controllers.Scope{}, fmt.Errorf("--stats-source must be api or cgroup, not %q", f.statsSource)
-		}
-		if f.nodeName == "" {
-			return controllers.Scope{}, fmt.Errorf("--mode=node needs --node-name or NODE_NAME")
-		}
-		if f.namespace == "" {
-			return controllers.Scope{}, fmt.Errorf("--mode=node needs --namespace or POD_NAMESPACE")
-		}
+	if f.mode == "node" {
 		return controllers.Scope{NodeName: f.nodeName, Namespace: f.namespace}, nil
-	default:
-		return controllers.Scope{}, fmt.Errorf("--mode must be cluster or node, not %q", f.mode)
 	}
+	return controllers.Scope{}, nil
 }
 
 // dialerFor picks where container samples come from.

@@ -120,12 +120,15 @@ func TestMarkInsecureFollowsTheSpecsOptOuts(t *testing.T) {
 		tls        *dockwatchv1.TLSConfig
 		plaintext  bool
 		wantReason string // "" means Insecure=False with reason Secure
+		endpoint   string // "" keeps unitHost's tcp:// endpoint
+		wantSecure string // Secure's message, in the spec's words (the host may never have been reached)
 	}{
-		{"insecureSkipVerify is reported", &dockwatchv1.TLSConfig{InsecureSkipVerify: true}, false, dockwatchv1.ReasonInsecureSkipVerify},
-		{"plaintext without TLS is reported", nil, true, dockwatchv1.ReasonPlaintext},
-		{"allowPlaintext beside TLS is not insecure", &dockwatchv1.TLSConfig{}, true, ""},
-		{"verified TLS is not insecure", &dockwatchv1.TLSConfig{SecretRef: &dockwatchv1.SecretReference{Name: "certs"}}, false, ""},
-		{"a local socket is not insecure", nil, false, ""},
+		{"insecureSkipVerify is reported", &dockwatchv1.TLSConfig{InsecureSkipVerify: true}, false, dockwatchv1.ReasonInsecureSkipVerify, "", ""},
+		{"plaintext without TLS is reported", nil, true, dockwatchv1.ReasonPlaintext, "", ""},
+		{"allowPlaintext beside TLS is not insecure", &dockwatchv1.TLSConfig{}, true, "", "", "spec.tls verifies the daemon's certificate against the system roots"},
+		{"verified TLS is not insecure", &dockwatchv1.TLSConfig{SecretRef: &dockwatchv1.SecretReference{Name: "certs"}}, false, "", "",
+			"spec.tls verifies the daemon's certificate against the CA in spec.tls.secretRef"},
+		{"a local socket is not insecure", nil, false, "", "unix:///var/run/docker.sock", "spec.endpoint is a local unix socket"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,10 +137,13 @@ func TestMarkInsecureFollowsTheSpecsOptOuts(t *testing.T) {
 			setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionTrue, dockwatchv1.ReasonPlaintext, "old")
 			host.Generation = 5
 			host.Spec.TLS, host.Spec.AllowPlaintext = tt.tls, tt.plaintext
+			if tt.endpoint != "" {
+				host.Spec.Endpoint = tt.endpoint
+			}
 			markInsecure(host)
 			if tt.wantReason == "" {
 				assertConditions(t, host, map[string]wantCondition{
-					dockwatchv1.ConditionInsecure: {metav1.ConditionFalse, dockwatchv1.ReasonSecure, "verified TLS"},
+					dockwatchv1.ConditionInsecure: {metav1.ConditionFalse, dockwatchv1.ReasonSecure, tt.wantSecure},
 				})
 				return
 			}

@@ -121,8 +121,8 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 
 	snap, took, err := r.poll(ctx, host, conn, selection)
 	if err != nil {
-		markUnreachable(host, err)
-		r.Metrics.observePollError(host, dockwatchv1.ReasonDaemonUnreachable)
+		reason := markUnreachable(host, err)
+		r.Metrics.observePollError(host, reason)
 		return ctrl.Result{}, fmt.Errorf("poll %s: %w", host.Spec.Endpoint, err)
 	}
 

@@ -245,7 +245,8 @@ func TestRotatedCertificatesTakeEffectWithoutRestart(t *testing.T) {
 	// The daemon moves to a new CA: the old client certificate no longer works.
 	rotated := dockertest.NewCerts(t, dockertest.CertOptions{})
 	daemon.Restart(t, dockertest.WithCerts(rotated))
-	host := waitCondition(t, key, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, 30*time.Second)
+	// A certificate the daemon rejects is a TLS problem, not a daemon that is down.
+	host := waitCondition(t, key, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonTLSVerificationFailed, 30*time.Second)
 	t.Logf("with the old certificates: %s", describe(host))
 
 	secret := &corev1.Secret{}

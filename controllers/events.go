@@ -37,7 +37,7 @@ func NewEventRecorder(clientset kubernetes.Interface, scheme *runtime.Scheme, co
 		SpamKeyFunc: spamKeyPerAlert,
 	})
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: clientset.CoreV1().Events("")})
-	recorder = broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component})
+	recorder = broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component, Host: ManagerIdentity()})
 	return recorder, broadcaster.Shutdown
 }
 

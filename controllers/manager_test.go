@@ -226,7 +226,7 @@ func describe(host *dockwatchv1.DockerHost) string {
 		fmt.Fprintf(&b, "%s=%s(%s: %s) ", c.Type, c.Status, c.Reason, c.Message)
 	}
 	if s := host.Status.Summary; s != nil {
-		fmt.Fprintf(&b, "watched=%d cpu=%.1f alerts=%d/%d", s.ContainersWatched, s.CPUPercent, s.AlertsFiring, s.AlertsPending)
+		fmt.Fprintf(&b, "watched=%d cpu=%s alerts=%d/%d", s.ContainersWatched, s.CPU, s.AlertsFiring, s.AlertsPending)
 	}
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"reflect"
@@ -32,7 +33,13 @@ var (
 	stateInvalidSpec = func(h *dockwatchv1.DockerHost) {
 		markConfigError(h, &configError{reason: dockwatchv1.ReasonInvalidSpec, err: errors.New("spec.containers: bad")})
 	}
-	stateSuspended = markSuspended
+	stateCertRejected = func(h *dockwatchv1.DockerHost) {
+		markUnreachable(h, x509.UnknownAuthorityError{})
+	}
+	stateVersionRefused = func(h *dockwatchv1.DockerHost) {
+		markUnreachable(h, errors.New("Error response from daemon: client version 1.99 is too new. Maximum supported API version is 1.41"))
+	}
+	stateSuspended = func(h *dockwatchv1.DockerHost) { markSuspended(h) }
 	stateNew       = func(*dockwatchv1.DockerHost) {}
 )
 
@@ -55,7 +62,12 @@ func TestNotifyEmitsEventsOnlyOnConditionTransitions(t *testing.T) {
 		{"unreachable host gets a TLS problem", stateUnreachable, stateTLSError, []string{"Warning TLSConfigError"}},
 		{"invalid spec appears", stateNew, stateInvalidSpec, []string{"Warning InvalidSpec spec.containers: bad"}},
 		{"TLS problem becomes an invalid spec", stateTLSError, stateInvalidSpec, []string{"Warning InvalidSpec"}},
-		{"TLS problem fixed", stateTLSError, statePolled, nil},
+		{"TLS problem fixed", stateTLSError, statePolled, []string{"Normal ConfigurationFixed The host is usable again (was TLSConfigError)"}},
+		{"invalid spec fixed", stateInvalidSpec, statePolled, []string{"Normal ConfigurationFixed"}},
+		{"certificate rejected", statePolled, stateCertRejected, []string{"Warning TLSVerificationFailed TLS with the Docker daemon failed"}},
+		{"certificate accepted again", stateCertRejected, statePolled, []string{"Normal DaemonReachable The Docker daemon at tcp://10.0.0.5:2376 answers again (was TLSVerificationFailed)"}},
+		{"pinned API version refused", statePolled, stateVersionRefused, []string{"Warning APIVersionMismatch The Docker daemon answered but refuses the API version"}},
+		{"pinned API version served again", stateVersionRefused, statePolled, []string{"Normal DaemonReachable"}},
 		{"suspended", statePolled, stateSuspended, nil},
 	}
 	for _, tt := range tests {
@@ -112,13 +124,14 @@ func TestNotifyAlertsEmitsAnnotatedEventPerTransition(t *testing.T) {
 	host := polledHost(3, 1)
 	a := alert.Alert{Rule: "high-cpu", ContainerID: "0123456789ab", Container: "web-1", Metric: "cpuPercent",
 		Value: 97.256, Threshold: 80, Severity: "critical", State: alert.Firing, Since: time.Now()}
-	annotations := func(value, reason string) map[string]string {
+	annotations := func(value, threshold, reason, cause string) map[string]string {
 		return map[string]string{
 			dockwatchv1.AnnotationHost: "ns/host", dockwatchv1.AnnotationContainer: "web-1",
 			dockwatchv1.AnnotationContainerID: "0123456789ab", dockwatchv1.AnnotationRule: "high-cpu",
 			dockwatchv1.AnnotationMetric: "cpuPercent", dockwatchv1.AnnotationValue: value,
-			dockwatchv1.AnnotationThreshold: "80", dockwatchv1.AnnotationSeverity: "critical",
-			dockwatchv1.AnnotationReason: reason,
+			dockwatchv1.AnnotationThreshold: threshold, dockwatchv1.AnnotationClearBelow: "70",
+			dockwatchv1.AnnotationSeverity: "critical",
+			dockwatchv1.AnnotationReason:   reason, dockwatchv1.AnnotationCause: cause,
 		}
 	}
 	cleared := a
@@ -129,19 +142,19 @@ func TestNotifyAlertsEmitsAnnotatedEventPerTransition(t *testing.T) {
 		want       capturedEvent
 	}{{
 		name:       "fired is a ThresholdExceeded warning",
-		transition: alert.Transition{Kind: alert.Fired, Reason: alert.ReasonBreached, Alert: a},
-		want: capturedEvent{host, annotations("97.26", "Breached"), corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded,
+		transition: alert.Transition{Kind: alert.Fired, Reason: alert.ReasonBreached, Alert: a, ClearLevel: 70},
+		want: capturedEvent{host, annotations("97.26", "80", dockwatchv1.EventThresholdExceeded, "Breached"), corev1.EventTypeWarning, dockwatchv1.EventThresholdExceeded,
 			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 97.26, above 80 (rule high-cpu, severity critical)"},
 	}, {
 		name:       "cleared is a ThresholdResolved normal event",
-		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonCleared, Alert: cleared},
-		want: capturedEvent{host, annotations("42.5", "Cleared"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
-			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 42.5, back within 80 (rule high-cpu)"},
+		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonCleared, Alert: cleared, ClearLevel: 70},
+		want: capturedEvent{host, annotations("42.5", "70", dockwatchv1.EventThresholdResolved, "Cleared"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
+			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent dropped to 42.5, at or below clearBelow 70 (rule high-cpu fired above 80)"},
 	}, {
 		name:       "a vanished container says why it resolved",
-		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonContainerGone, Alert: a},
-		want: capturedEvent{host, annotations("97.26", "ContainerGone"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
-			"Container web-1 on tcp://10.0.0.5:2376: cpuPercent is 97.26, back within 80 (rule high-cpu); the container is gone or no longer watched"},
+		transition: alert.Transition{Kind: alert.Resolved, Reason: alert.ReasonContainerGone, Alert: a, ClearLevel: 70},
+		want: capturedEvent{host, annotations("97.26", "70", dockwatchv1.EventThresholdResolved, "ContainerGone"), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved,
+			"Container web-1 on tcp://10.0.0.5:2376 is gone or no longer watched: alert high-cpu (cpuPercent above 80; last 97.26) resolved"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,17 +187,21 @@ func TestNotifyAlertsEmitsOneEventPerContainerInOrder(t *testing.T) {
 	}
 }
 
-func TestResolvedWhyExplainsEveryNonValueReason(t *testing.T) {
+func TestResolvedEventsSayWhatHappened(t *testing.T) {
+	host := polledHost(1, 1)
+	a := alert.Alert{Rule: "high-cpu", ContainerID: "id", Container: "web-1", Metric: "cpuPercent", Value: 69.27, Threshold: 50, State: alert.Firing}
 	for reason, want := range map[alert.Reason]string{
-		alert.ReasonCleared:       "",
-		alert.ReasonContainerGone: "gone",
-		alert.ReasonRuleRemoved:   "rule was removed",
-		alert.ReasonRuleChanged:   "another metric",
+		alert.ReasonContainerGone: "Container web-1 on tcp://10.0.0.5:2376 is gone or no longer watched: alert high-cpu (cpuPercent above 50; last 69.27) resolved",
+		alert.ReasonRuleRemoved:   "rule high-cpu was removed from the spec",
+		alert.ReasonRuleChanged:   "now watches another metric",
 		alert.ReasonIgnored:       dockwatchv1.LabelIgnore,
 	} {
-		got := resolvedWhy(alert.Transition{Reason: reason})
-		if (want == "") != (got == "") || !strings.Contains(got, want) {
-			t.Errorf("resolvedWhy(%s) = %q, want it to contain %q", reason, got, want)
+		got := thresholdEventFor(host, alert.Transition{Kind: alert.Resolved, Reason: reason, Alert: a, ClearLevel: 20})
+		if !strings.Contains(got.message, want) || strings.Contains(got.message, "back within") {
+			t.Errorf("%s: message %q, want it to contain %q", reason, got.message, want)
+		}
+		if got.annotations[dockwatchv1.AnnotationThreshold] != "20" || got.annotations[dockwatchv1.AnnotationReason] != dockwatchv1.EventThresholdResolved {
+			t.Errorf("%s: annotations %v, want threshold 20 (the clear level) and reason ThresholdResolved", reason, got.annotations)
 		}
 	}
 }

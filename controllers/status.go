@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docker/go-units"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -49,20 +50,33 @@ func hostSummary(snap *docker.Snapshot) *dockwatchv1.HostSummary {
 		ContainersWatched:    int32(len(snap.Containers)),
 		ContainersUnmeasured: int32(len(unmeasuredTargets(snap.Skipped))),
 	}
+	var cpu float64
+	measured := 0
 	for _, c := range snap.Containers {
 		if c.CPUPercent != nil {
-			s.CPUPercent += *c.CPUPercent
+			cpu += *c.CPUPercent
+			measured++
 		}
 		s.MemoryBytes += clampInt64(c.MemoryUsageBytes)
 	}
-	s.CPUPercent = round2(s.CPUPercent)
+	// No container with a figure means no figure, not 0%: right after the
+	// first poll a busy host would otherwise read as idle.
+	s.CPU = noFigure
+	if measured > 0 || len(snap.Containers) == 0 {
+		s.CPUPercent = ptrTo(round2(cpu))
+		s.CPU = fmt.Sprintf("%.1f%%", *s.CPUPercent)
+	}
 	if snap.Daemon.MemTotalBytes > 0 {
 		s.MemoryPercent = round2(float64(s.MemoryBytes) / float64(snap.Daemon.MemTotalBytes) * 100)
 	}
-	s.CPU = fmt.Sprintf("%.1f%%", s.CPUPercent)
 	s.Memory = fmt.Sprintf("%s (%.1f%%)", humanBytes(s.MemoryBytes), s.MemoryPercent)
 	return s
 }
+
+// noFigure is what the CPU column shows when no container has a figure.
+const noFigure = "-"
+
+func ptrTo(v float64) *float64 { return &v }
 
 // topContainers keeps the limit busiest containers by CPU (ties by name) and
 // counts the rest, so status stays small whatever the host runs.
@@ -127,19 +141,22 @@ func markPolled(host *dockwatchv1.DockerHost, firstUnmeasured string) {
 // readyMessage says what a successful poll watched, and which container it
 // could not measure, if any.
 func readyMessage(s *dockwatchv1.HostSummary, firstUnmeasured string) string {
-	msg := fmt.Sprintf("Watching %d containers; %d running on the daemon", s.ContainersWatched, s.ContainersRunning)
+	msg := fmt.Sprintf("Watching %s; %d running on the daemon", plural(int(s.ContainersWatched), "container"), s.ContainersRunning)
 	if s.ContainersUnmeasured > 0 {
 		msg += fmt.Sprintf("; %d without figures this poll (first: %s)", s.ContainersUnmeasured, firstUnmeasured)
 	}
 	return msg
 }
 
-// markUnreachable records a failed poll; the last good figures stay in status.
-func markUnreachable(host *dockwatchv1.DockerHost, err error) {
-	msg := fmt.Sprintf("Docker daemon unreachable: %v", err)
-	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
-	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, dockwatchv1.ReasonDaemonUnreachable, msg)
+// markUnreachable records a failed poll under the reason its kind calls
+// for (see pollFailure); the last good figures stay in status. It returns
+// the reason.
+func markUnreachable(host *dockwatchv1.DockerHost, err error) string {
+	f := pollFailure(host, err)
+	setCondition(host, dockwatchv1.ConditionReachable, f.reachable, f.reason, f.message)
+	setCondition(host, dockwatchv1.ConditionReady, metav1.ConditionFalse, f.reason, f.message)
 	restampThresholds(host)
+	return f.reason
 }
 
 // markConfigError records a spec or Secret problem the user must fix.
@@ -184,8 +201,7 @@ func markInsecure(host *dockwatchv1.DockerHost) {
 		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionTrue, dockwatchv1.ReasonPlaintext,
 			"spec.allowPlaintext is set: traffic to the daemon is not encrypted")
 	default:
-		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionFalse, dockwatchv1.ReasonSecure,
-			"The daemon is reached over verified TLS or a local socket")
+		setCondition(host, dockwatchv1.ConditionInsecure, metav1.ConditionFalse, dockwatchv1.ReasonSecure, secureMessage(host))
 	}
 }
 
@@ -224,18 +240,10 @@ func clampInt64(v uint64) int64 {
 	return int64(v)
 }
 
-// humanBytes formats a byte count with binary units, like `docker stats`.
+// humanBytes formats a byte count with binary units as `docker stats`
+// does (go-units' BytesSize: four significant digits, e.g. "1.172GiB").
 func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	value, exp := float64(n), 0
-	for value >= unit && exp < 6 {
-		value /= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f%ciB", value, "KMGTPE"[exp-1])
+	return units.BytesSize(float64(n))
 }
 
 // truncate bounds a condition message without splitting a UTF-8 character.

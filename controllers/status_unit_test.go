@@ -3,6 +3,7 @@ package controllers
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestHostSummaryTotalsAndDisplayStrings(t *testing.T) {
 	tests := []struct {
 		name                     string
 		snap                     docker.Snapshot
-		wantCPU                  float64
+		wantCPU                  *float64
 		wantMemBytes             int64
 		wantMemPct               float64
 		wantCPUText, wantMemText string
@@ -34,34 +35,34 @@ func TestHostSummaryTotalsAndDisplayStrings(t *testing.T) {
 		name: "cpu sums skip containers without a cpu figure",
 		snap: docker.Snapshot{Running: 5, Containers: []docker.ContainerStats{
 			usage("a", ptr(50.0), 0), usage("b", nil, 0), usage("c", ptr(49.7), 0)}},
-		wantCPU: 99.7, wantCPUText: "99.7%", wantMemText: "0B (0.0%)", wantRunning: 5, wantWatched: 3,
+		wantCPU: ptr(99.7), wantCPUText: "99.7%", wantMemText: "0B (0.0%)", wantRunning: 5, wantWatched: 3,
 	}, {
-		name: "memory percent is 0 when the daemon's memory is unknown",
+		name: "no container with a CPU figure is no figure, not 0%; memory percent is 0 when the daemon's memory is unknown",
 		snap: docker.Snapshot{Running: 1, Containers: []docker.ContainerStats{
 			usage("a", nil, 1258291)}},
-		wantMemBytes: 1258291, wantCPUText: "0.0%", wantMemText: "1.2MiB (0.0%)", wantRunning: 1, wantWatched: 1,
+		wantMemBytes: 1258291, wantCPUText: "-", wantMemText: "1.2MiB (0.0%)", wantRunning: 1, wantWatched: 1,
 	}, {
 		name: "memory percent is taken against the daemon's total memory",
 		snap: docker.Snapshot{Daemon: docker.DaemonInfo{MemTotalBytes: 2048 * mib}, Running: 2,
 			Containers: []docker.ContainerStats{usage("a", ptr(1.2), 256*mib), usage("b", ptr(0.04), 256*mib)}},
-		wantCPU: 1.24, wantMemBytes: 512 * mib, wantMemPct: 25,
-		wantCPUText: "1.2%", wantMemText: "512.0MiB (25.0%)", wantRunning: 2, wantWatched: 2,
+		wantCPU: ptr(1.24), wantMemBytes: 512 * mib, wantMemPct: 25,
+		wantCPUText: "1.2%", wantMemText: "512MiB (25.0%)", wantRunning: 2, wantWatched: 2,
 	}, {
 		name: "memory percent is rounded to two decimals",
 		snap: docker.Snapshot{Daemon: docker.DaemonInfo{MemTotalBytes: 3 * mib},
 			Containers: []docker.ContainerStats{usage("a", nil, mib)}},
-		wantMemBytes: mib, wantMemPct: 33.33, wantCPUText: "0.0%", wantMemText: "1.0MiB (33.3%)", wantWatched: 1,
+		wantMemBytes: mib, wantMemPct: 33.33, wantCPUText: "-", wantMemText: "1MiB (33.3%)", wantWatched: 1,
 	}, {
-		name:        "an empty host sums to zero",
-		snap:        docker.Snapshot{Running: 4},
-		wantCPUText: "0.0%", wantMemText: "0B (0.0%)", wantRunning: 4,
+		name:    "an empty host sums to zero",
+		snap:    docker.Snapshot{Running: 4},
+		wantCPU: ptr(0.0), wantCPUText: "0.0%", wantMemText: "0B (0.0%)", wantRunning: 4,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := hostSummary(&tt.snap)
-			if s.CPUPercent != tt.wantCPU || s.MemoryBytes != tt.wantMemBytes || s.MemoryPercent != tt.wantMemPct {
+			if !reflect.DeepEqual(s.CPUPercent, tt.wantCPU) || s.MemoryBytes != tt.wantMemBytes || s.MemoryPercent != tt.wantMemPct {
 				t.Errorf("cpu, memory, memory%% = %v, %v, %v; want %v, %v, %v",
-					s.CPUPercent, s.MemoryBytes, s.MemoryPercent, tt.wantCPU, tt.wantMemBytes, tt.wantMemPct)
+					fmtPtr(s.CPUPercent), s.MemoryBytes, s.MemoryPercent, fmtPtr(tt.wantCPU), tt.wantMemBytes, tt.wantMemPct)
 			}
 			if s.CPU != tt.wantCPUText || s.Memory != tt.wantMemText {
 				t.Errorf("display = %q, %q; want %q, %q", s.CPU, s.Memory, tt.wantCPUText, tt.wantMemText)
@@ -167,7 +168,7 @@ func TestSummariseWritesDaemonPollTimeAndBoundedContainers(t *testing.T) {
 	if len(st.Containers) != 2 || st.ContainersOmitted != 1 || st.Containers[0].Name != "c" {
 		t.Errorf("containers = %v, omitted %d; want c, b and 1 omitted", st.Containers, st.ContainersOmitted)
 	}
-	if st.Summary.ContainersWatched != 3 || st.Summary.CPUPercent != 6 {
+	if st.Summary.ContainersWatched != 3 || st.Summary.CPUPercent == nil || *st.Summary.CPUPercent != 6 {
 		t.Errorf("summary = %+v", st.Summary)
 	}
 }
@@ -194,9 +195,9 @@ func TestHumanBytesUsesBinaryUnitsLikeDockerStats(t *testing.T) {
 		in   int64
 		want string
 	}{
-		{0, "0B"}, {1023, "1023B"}, {1024, "1.0KiB"}, {1536, "1.5KiB"},
-		{1258291, "1.2MiB"}, {5 << 30, "5.0GiB"}, {3 << 40, "3.0TiB"},
-		{1 << 50, "1.0PiB"}, {math.MaxInt64, "8.0EiB"},
+		{0, "0B"}, {1023, "1023B"}, {1024, "1KiB"}, {1536, "1.5KiB"},
+		{1258291, "1.2MiB"}, {5 << 30, "5GiB"}, {3 << 40, "3TiB"},
+		{1 << 50, "1PiB"}, {math.MaxInt64, "8EiB"},
 	}
 	for _, tt := range tests {
 		if got := humanBytes(tt.in); got != tt.want {
@@ -258,4 +259,12 @@ func TestTruncateDoesNotSplitAMultiByteCharacter(t *testing.T) {
 	if !utf8.ValidString(got) || len(got) > 1024 {
 		t.Errorf("truncate produced invalid UTF-8 or too long a message: ...%q (len %d)", got[1015:], len(got))
 	}
+}
+
+// fmtPtr prints a figure that may be absent.
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "no figure"
+	}
+	return fmt.Sprint(*v)
 }

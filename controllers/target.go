@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"fmt"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -134,18 +135,21 @@ func (r *DockerHostReconciler) tlsMaterial(ctx context.Context, host *dockwatchv
 		}
 		return nil, fmt.Errorf("get Secret %s: %w", key, err)
 	}
-	return materialFromSecret(secret, material)
+	return materialFromSecret(secret, material, spec.SkipClientCertificate)
 }
 
 // materialFromSecret picks the CA, certificate and key out of a Secret in
-// either accepted layout, naming the Secret key of anything wrong.
-func materialFromSecret(secret *corev1.Secret, material *docker.TLSMaterial) (*docker.TLSMaterial, error) {
+// either accepted layout, naming the Secret key of anything wrong. A client
+// certificate and key are required unless spec.tls.skipClientCertificate
+// says the daemon asks for none; when the Secret has neither, the message
+// names the Secret, the keys it has and the keys expected.
+func materialFromSecret(secret *corev1.Secret, material *docker.TLSMaterial, skipClientCert bool) (*docker.TLSMaterial, error) {
 	ref := secret.Namespace + "/" + secret.Name
 	var err error
-	if material.CA, _, err = pemValue(secret, caKeys); err != nil {
+	var caKey, certKey, keyKey string
+	if material.CA, caKey, err = pemValue(secret, caKeys); err != nil {
 		return nil, tlsConfigError("Secret %s: %w", ref, err)
 	}
-	var certKey, keyKey string
 	if material.Cert, certKey, err = pemValue(secret, certKeys); err != nil {
 		return nil, tlsConfigError("Secret %s: %w", ref, err)
 	}
@@ -153,15 +157,37 @@ func materialFromSecret(secret *corev1.Secret, material *docker.TLSMaterial) (*d
 		return nil, tlsConfigError("Secret %s: %w", ref, err)
 	}
 	switch {
-	case material.CA == nil && material.Cert == nil && material.Key == nil:
-		return nil, tlsConfigError("Secret %s has none of the keys %s (docker-machine) or %s (kubernetes.io/tls)",
-			ref, strings.Join([]string{caKeys[0], certKeys[0], keyKeys[0]}, ", "), strings.Join([]string{caKeys[1], certKeys[1], keyKeys[1]}, ", "))
 	case material.Cert != nil && material.Key == nil:
 		return nil, tlsConfigError("Secret %s has %s but no client key (%s)", ref, certKey, strings.Join(keyKeys, " or "))
 	case material.Key != nil && material.Cert == nil:
 		return nil, tlsConfigError("Secret %s has %s but no client certificate (%s)", ref, keyKey, strings.Join(certKeys, " or "))
+	case material.Cert == nil && (caKey == "" || !skipClientCert):
+		return nil, tlsConfigError("Secret %s has %s, but dockwatch reads %s (docker-machine) or %s (kubernetes.io/tls)%s",
+			ref, describeKeys(secret), strings.Join([]string{caKeys[0], certKeys[0], keyKeys[0]}, ", "),
+			strings.Join([]string{caKeys[1], certKeys[1], keyKeys[1]}, ", "), caOnlyHint(caKey, skipClientCert))
 	}
 	return material, nil
+}
+
+// caOnlyHint explains why a CA alone is not enough, and how to say it is.
+func caOnlyHint(caKey string, skipClientCert bool) string {
+	if caKey == "" || skipClientCert {
+		return ""
+	}
+	return "; a client certificate and key are required (a daemon started with --tlsverify refuses clients without one): add them, or set spec.tls.skipClientCertificate if the daemon asks for none"
+}
+
+// describeKeys lists a Secret's key names (never values), sorted.
+func describeKeys(secret *corev1.Secret) string {
+	if len(secret.Data) == 0 {
+		return "no keys"
+	}
+	names := make([]string, 0, len(secret.Data))
+	for k := range secret.Data {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return "keys " + strings.Join(names, ", ")
 }
 
 // pemValue returns the first of keys present in the Secret, after checking

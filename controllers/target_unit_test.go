@@ -36,11 +36,18 @@ func TestMaterialFromSecretAcceptsBothLayoutsAndNamesWhatIsWrong(t *testing.T) {
 		wantErr []string // substrings of the error; nil means success
 		wantCA  bool
 		wantKey bool
+		skip    bool // spec.tls.skipClientCertificate
 	}{
 		{name: "docker-machine keys", data: map[string][]byte{"ca.pem": caPEM, "cert.pem": certPEM, "key.pem": keyPEM}, wantCA: true, wantKey: true},
 		{name: "kubernetes.io/tls keys", data: map[string][]byte{"ca.crt": caPEM, "tls.crt": certPEM, "tls.key": keyPEM}, wantCA: true, wantKey: true},
 		{name: "tls keys without a CA use the system roots", data: map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM}, wantKey: true},
-		{name: "CA only verifies the daemon without a client certificate", data: map[string][]byte{"ca.pem": caPEM}, wantCA: true},
+		{name: "CA only, with skipClientCertificate, verifies the daemon without a client certificate", data: map[string][]byte{"ca.pem": caPEM}, wantCA: true, skip: true},
+		{name: "CA only is refused without skipClientCertificate, saying why",
+			data:    map[string][]byte{"ca.pem": caPEM},
+			wantErr: []string{"Secret ns/certs has keys ca.pem, but dockwatch reads", "a client certificate and key are required", "spec.tls.skipClientCertificate"}},
+		{name: "wrong key names list the keys present and the keys expected",
+			data:    map[string][]byte{"ca.crt": caPEM, "client.pem": certPEM, "client-key.pem": keyPEM},
+			wantErr: []string{"Secret ns/certs has keys ca.crt, client-key.pem, client.pem, but dockwatch reads ca.pem, cert.pem, key.pem (docker-machine) or ca.crt, tls.crt, tls.key (kubernetes.io/tls)"}},
 		{name: "cert without key names the cert and the missing keys",
 			data:    map[string][]byte{"ca.crt": caPEM, "tls.crt": certPEM},
 			wantErr: []string{"ns/certs", "has tls.crt but no client key", "key.pem or tls.key"}},
@@ -55,13 +62,13 @@ func TestMaterialFromSecretAcceptsBothLayoutsAndNamesWhatIsWrong(t *testing.T) {
 			wantErr: []string{"key ca.pem does not hold PEM data"}},
 		{name: "empty Secret lists both layouts",
 			data:    map[string][]byte{"unrelated": notPEM},
-			wantErr: []string{"ns/certs has none of the keys", "ca.pem, cert.pem, key.pem (docker-machine)", "ca.crt, tls.crt, tls.key (kubernetes.io/tls)"}},
+			wantErr: []string{"ns/certs has keys unrelated, but dockwatch reads", "ca.pem, cert.pem, key.pem (docker-machine)", "ca.crt, tls.crt, tls.key (kubernetes.io/tls)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "certs"}, Data: tt.data}
 			in := &docker.TLSMaterial{ServerName: "docker.example", InsecureSkipVerify: true}
-			got, err := materialFromSecret(secret, in)
+			got, err := materialFromSecret(secret, in, tt.skip)
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)

@@ -21,11 +21,28 @@ const (
 	// ReasonDaemonUnreachable: the daemon could not be reached or did not
 	// answer within the timeout. The controller retries with backoff.
 	ReasonDaemonUnreachable = "DaemonUnreachable"
-	// ReasonDaemonReachable: the daemon answers again after being unreachable.
-	// Used as an event reason.
+	// ReasonDaemonReachable: the daemon answers again after being
+	// unreachable, failing TLS verification or refusing the API version.
+	// Used as a Normal event reason.
 	ReasonDaemonReachable = "DaemonReachable"
-	// ReasonTLSConfigError: the referenced Secret is missing, lacks a key or
-	// holds unusable PEM. The controller retries when the Secret changes.
+	// ReasonTLSVerificationFailed: a TCP connection was made but TLS could
+	// not be set up: the daemon's certificate was rejected (unknown CA, a
+	// name spec.tls.serverName does not match, expired), the daemon
+	// rejected the client certificate, or one side spoke TLS and the other
+	// did not. The controller retries with backoff, as renewing a
+	// certificate on the daemon's side fixes it without a spec change.
+	ReasonTLSVerificationFailed = "TLSVerificationFailed"
+	// ReasonAPIVersionMismatch: the daemon answered but refuses the API
+	// version: spec.apiVersion is newer than the daemon serves, or the daemon
+	// is older than dockwatch supports. Retried with backoff, as upgrading
+	// the daemon fixes it.
+	ReasonAPIVersionMismatch = "APIVersionMismatch"
+	// ReasonConfigurationFixed: the host polls again after TLSConfigError or
+	// InvalidSpec. Used as a Normal event reason.
+	ReasonConfigurationFixed = "ConfigurationFixed"
+	// ReasonTLSConfigError: the referenced Secret is missing, has none of the
+	// expected key names, lacks the client certificate or key, or holds
+	// unusable PEM. The controller retries when the Secret changes.
 	ReasonTLSConfigError = "TLSConfigError"
 	// ReasonInvalidSpec: the spec cannot be used as written (for example a bad
 	// label selector). Not retried until the spec changes.
@@ -40,7 +57,7 @@ const (
 	ReasonInsecureSkipVerify = "InsecureSkipVerify"
 	// ReasonPlaintext: spec.allowPlaintext lets a tcp:// endpoint go without TLS.
 	ReasonPlaintext = "Plaintext"
-	// ReasonSecure: the transport is verified TLS or a local socket.
+	// ReasonSecure: the spec asks for verified TLS or a local socket.
 	ReasonSecure = "Secure"
 )
 
@@ -61,11 +78,20 @@ const (
 	AnnotationRule        = "dockwatch.io/rule"
 	AnnotationMetric      = "dockwatch.io/metric"
 	AnnotationValue       = "dockwatch.io/value"
-	AnnotationThreshold   = "dockwatch.io/threshold"
-	AnnotationSeverity    = "dockwatch.io/severity"
-	// AnnotationReason says why an alert changed: Breached, Cleared,
-	// ContainerGone, RuleRemoved, RuleChanged or Ignored.
+	// AnnotationThreshold is the level the event is about: the rule's
+	// above (after label overrides) on ThresholdExceeded, the clear level
+	// on ThresholdResolved.
+	AnnotationThreshold = "dockwatch.io/threshold"
+	// AnnotationClearBelow is the level at or below which the alert
+	// resolves (spec clearBelow, or above when unset).
+	AnnotationClearBelow = "dockwatch.io/clear-below"
+	AnnotationSeverity   = "dockwatch.io/severity"
+	// AnnotationReason repeats the event's reason (ThresholdExceeded or
+	// ThresholdResolved), for routers that read annotations only.
 	AnnotationReason = "dockwatch.io/reason"
+	// AnnotationCause says why an alert changed: Breached, Cleared,
+	// ContainerGone, RuleRemoved, RuleChanged or Ignored.
+	AnnotationCause = "dockwatch.io/cause"
 )
 
 // Docker container labels that tune dockwatch per container.

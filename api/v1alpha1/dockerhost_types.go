@@ -8,16 +8,20 @@ import (
 // its containers to watch and the thresholds that raise alerts.
 // +kubebuilder:validation:XValidation:rule="!self.endpoint.startsWith('tcp://') || has(self.tls) || (has(self.allowPlaintext) && self.allowPlaintext)",message="spec.tls is required for tcp:// endpoints; set spec.allowPlaintext: true to connect without TLS",fieldPath=".tls"
 // +kubebuilder:validation:XValidation:rule="!self.endpoint.startsWith('unix://') || !has(self.tls)",message="spec.tls does not apply to unix:// endpoints",fieldPath=".tls"
-// +kubebuilder:validation:XValidation:rule="!has(self.timeout) || !has(self.interval) || duration(self.timeout) <= duration(self.interval)",message="spec.timeout must not be longer than spec.interval",fieldPath=".timeout"
+// +kubebuilder:validation:XValidation:rule="!has(self.timeout) || !has(self.interval) || !self.timeout.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || !self.interval.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || duration(self.timeout) <= duration(self.interval)",message="spec.timeout must not be longer than spec.interval",fieldPath=".timeout"
 // +kubebuilder:validation:XValidation:rule="!has(self.nodeName) || self.endpoint.startsWith('unix://')",message="spec.nodeName marks a node's local daemon: its endpoint must be a unix:// socket",fieldPath=".nodeName"
 type DockerHostSpec struct {
 	// endpoint is the Docker daemon address: unix:///path/to/docker.sock,
 	// tcp://host:port, or https://host:port (an alias of tcp:// with TLS).
-	// The port is required: Docker's 2375/2376 convention depends on TLS, and
-	// a guessed port fails in a way that is hard to see.
+	// The scheme is required (docker's -H assumes tcp://; the API does not),
+	// and so is the port: Docker's 2375/2376 convention depends on TLS, and a
+	// guessed port fails in a way that is hard to see.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^(unix:///[^\s]*|(tcp|https)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})/?)$`
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^(unix|tcp|https)://')",message="needs a scheme: unix:///path/to/docker.sock, tcp://host:port or https://host:port (http:// is not a Docker scheme: tcp:// is plain HTTP, https:// is TLS)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^(tcp|https)://') || self.matches(r'^(tcp|https)://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):[0-9]{1,5}/?$')",message="needs a host and a port, as in https://192.168.99.100:2376 (2376 is Docker's TLS port, 2375 plain)"
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('unix://') || self.matches(r'^unix:///[^\\s]*$')",message="a unix socket needs an absolute path, as in unix:///var/run/docker.sock (three slashes)"
 	Endpoint string `json:"endpoint"`
 
 	// tls configures TLS for tcp:// and https:// endpoints, normally mutual TLS
@@ -42,21 +46,25 @@ type DockerHostSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	NodeName string `json:"nodeName,omitempty"`
 
-	// interval is the poll period. Each poll is offset by a little jitter so
-	// that many hosts do not poll in lockstep.
+	// interval is the poll period, a duration with a unit such as 30s or 1m.
+	// Defaults to 30s; at least 5s. Each poll is offset by up to 10% jitter
+	// so that many hosts do not poll in lockstep.
 	// +optional
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5s')",message="spec.interval must be at least 5s"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$')",message="must be a duration with a unit, as in 30s, 1m or 1m30s"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('5s')",message="must be at least 5s"
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
-	// timeout bounds one poll (connect, list and stats). Defaults to the
-	// smaller of 10s and interval.
+	// timeout bounds one poll (connect, list and stats), a duration with a
+	// unit. Defaults to the smaller of 10s and interval; at least 1s and at
+	// most interval.
 	// +optional
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s')",message="spec.timeout must be at least 1s"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$')",message="must be a duration with a unit, as in 10s or 500ms"
+	// +kubebuilder:validation:XValidation:rule="!self.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1s')",message="must be at least 1s"
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 
 	// suspend stops polling this host; its last status is kept.
@@ -67,7 +75,8 @@ type DockerHostSpec struct {
 	// +optional
 	Containers ContainerSelector `json:"containers,omitempty"`
 
-	// thresholds are the alert rules evaluated on every watched container.
+	// thresholds are the alert rules evaluated on every watched container;
+	// at most 32, names unique.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -76,6 +85,7 @@ type DockerHostSpec struct {
 
 	// maxContainersInStatus bounds status.containers, which lists the busiest
 	// containers by CPU. The rest are counted in status.containersOmitted.
+	// Defaults to 20; 1 to 100.
 	// +optional
 	// +kubebuilder:default=20
 	// +kubebuilder:validation:Minimum=1
@@ -105,6 +115,15 @@ type TLSConfig struct {
 	// +kubebuilder:validation:MaxLength=253
 	ServerName string `json:"serverName,omitempty"`
 
+	// skipClientCertificate lets the Secret hold only a CA (ca.pem or
+	// ca.crt), for a daemon that asks for no client certificate (one not
+	// started with --tlsverify). Without it a Secret lacking a client
+	// certificate and key is a TLSConfigError, as docker's --tlsverify
+	// always sends them and a daemon started with it refuses clients
+	// without.
+	// +optional
+	SkipClientCertificate bool `json:"skipClientCertificate,omitempty"`
+
 	// insecureSkipVerify turns off verification of the daemon's certificate.
 	// It is reported by the Insecure condition while set.
 	// +optional
@@ -123,9 +142,12 @@ type SecretReference struct {
 // ContainerSelector chooses containers by name and by Docker label. A
 // container is watched when it matches include (or include is empty), does
 // not match exclude, and matches labelSelector.
+// +kubebuilder:validation:XValidation:rule="!has(self.include) || self.include.all(p, !p.matches(r'\\[[^\\]]*$') && !p.endsWith('\\\\'))",message="a glob in include is broken: an unclosed [ or a trailing backslash (path.Match syntax, e.g. web-*; write \\[ for a literal [)",fieldPath=".include"
+// +kubebuilder:validation:XValidation:rule="!has(self.exclude) || self.exclude.all(p, !p.matches(r'\\[[^\\]]*$') && !p.endsWith('\\\\'))",message="a glob in exclude is broken: an unclosed [ or a trailing backslash (path.Match syntax, e.g. web-*; write \\[ for a literal [)",fieldPath=".exclude"
+// +kubebuilder:validation:XValidation:rule="!has(self.labelSelector) || !has(self.labelSelector.matchExpressions) || self.labelSelector.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",message="labelSelector.matchExpressions operator must be In, NotIn, Exists or DoesNotExist",fieldPath=".labelSelector"
 type ContainerSelector struct {
 	// include lists container name globs (path.Match syntax, e.g. "web-*").
-	// Empty watches every container.
+	// Empty watches every container. At most 64; each 1 to 256 characters.
 	// +optional
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MinLength=1
@@ -199,20 +221,24 @@ type ThresholdRule struct {
 	// +required
 	Metric Metric `json:"metric"`
 
-	// above is the value the metric must exceed to breach the rule.
+	// above is the value the metric must exceed to breach the rule; at
+	// least 0. Percent metrics count 100 per core (cpuPercent) or of the
+	// limit; memoryBytes is in bytes; pids is a count.
 	// +required
 	// +kubebuilder:validation:Minimum=0
 	Above float64 `json:"above"`
 
-	// for is how long a breach must hold before the alert fires; until then
-	// it is Pending. Zero fires on the first breaching poll.
+	// for is how long a breach must hold before the alert fires, a duration
+	// with a unit such as 2m; until then it is Pending. Defaults to 0, which
+	// fires on the first breaching poll.
 	// +optional
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$')",message="must be a duration with a unit, as in 2m or 90s"
 	For *metav1.Duration `json:"for,omitempty"`
 
 	// clearBelow is the value at or below which a firing alert resolves
-	// (hysteresis). Defaults to above.
+	// (hysteresis); at least 0 and at most above. Defaults to above.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	ClearBelow *float64 `json:"clearBelow,omitempty"`
@@ -323,15 +349,18 @@ type HostSummary struct {
 	// +optional
 	ContainersUnmeasured int32 `json:"containersUnmeasured,omitempty"`
 	// cpuPercent sums the watched containers' CPU; 100 is one full core.
+	// Absent (no figure) when no watched container has a CPU figure yet,
+	// as right after the first poll.
 	// +optional
-	CPUPercent float64 `json:"cpuPercent"`
+	CPUPercent *float64 `json:"cpuPercent,omitempty"`
 	// memoryBytes sums the watched containers' memory use without page cache.
 	// +optional
 	MemoryBytes int64 `json:"memoryBytes"`
 	// memoryPercent is memoryBytes against the daemon host's total memory.
 	// +optional
 	MemoryPercent float64 `json:"memoryPercent"`
-	// cpu is cpuPercent formatted for display, e.g. "153.2%".
+	// cpu is cpuPercent formatted for display, e.g. "153.2%", or "-" when
+	// there is no figure.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	CPU string `json:"cpu,omitempty"`

@@ -6,43 +6,21 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/dockwatch/dockwatch/internal/docker"
-)
+	"github.com/docker/go-units"
 
-// Unit ladders of the docker CLI (github.com/docker/go-units): memory in
-// binary units, network and block I/O in decimal ones.
-var (
-	binaryUnits  = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
-	decimalUnits = []string{"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
 // unknown is what docker prints for a figure it does not have.
 const unknown = "--"
 
-// scaleTo divides size by base until it is below base (or the ladder
-// ends) and returns the scaled value with its unit.
-func scaleTo(size, base float64, units []string) (float64, string) {
-	i := 0
-	for size >= base && i < len(units)-1 {
-		size /= base
-		i++
-	}
-	return size, units[i]
-}
+// binarySize formats memory as docker stats does (go-units' BytesSize):
+// four significant digits in KiB/MiB/GiB, e.g. "64MiB", "1.953GiB".
+func binarySize(size float64) string { return units.BytesSize(size) }
 
-// binarySize formats memory as docker stats does: four significant digits
-// in KiB/MiB/GiB, e.g. "64MiB", "1.953GiB", "512KiB".
-func binarySize(size float64) string {
-	v, unit := scaleTo(size, 1024, binaryUnits)
-	return fmt.Sprintf("%.4g%s", v, unit)
-}
-
-// decimalSize formats I/O counters as docker stats does: three significant
-// digits in kB/MB/GB, e.g. "1.23MB", "0B".
-func decimalSize(size float64) string {
-	v, unit := scaleTo(size, 1000, decimalUnits)
-	return fmt.Sprintf("%.3g%s", v, unit)
-}
+// decimalSize formats I/O counters as docker stats does (go-units'
+// HumanSizeWithPrecision, 3 digits): kB/MB/GB, e.g. "1.23MB", "0B".
+func decimalSize(size float64) string { return units.HumanSizeWithPrecision(size, 3) }
 
 // percent formats a percentage with two decimals, "--" when unknown.
 func percent(p *float64) string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
@@ -33,50 +34,70 @@ const (
 	defaultTCPPort  = "2375"
 )
 
-// globalFlags are the connection settings every command accepts, spelled as
-// the docker CLI spells them.
+// defaultTimeout is the per-request limit when --timeout is not given.
+const defaultTimeout = docker.DefaultTimeout
+
+// Flag names shared by resolution and messages, so an error always spells
+// the flag the user typed.
+const (
+	flagHost         = "host"
+	flagTLS          = "tls"
+	flagTLSVerify    = "tlsverify"
+	flagTLSCACert    = "tlscacert"
+	flagTLSCert      = "tlscert"
+	flagTLSKey       = "tlskey"
+	flagTLSDir       = "tls-dir"
+	flagServerName   = "tls-server-name"
+	flagInsecureSkip = "tls-insecure-skip-verify"
+	flagAPIVersion   = "api-version"
+	flagTimeout      = "timeout"
+)
+
+// globalFlags are the connection settings every command accepts: docker's
+// own flags, plus one flag for each TLS option a DockerHost can state
+// (spec.tls.serverName, spec.tls.insecureSkipVerify, spec.apiVersion), so a
+// host can be tried from the shell before it is written down.
 type globalFlags struct {
 	host                       string
-	tlsVerify                  bool
+	tls, tlsVerify             bool
 	tlsCACert, tlsCert, tlsKey string
 	tlsDir                     string
+	serverName                 string
+	insecureSkipVerify         bool
 	apiVersion                 string
 	timeout                    time.Duration
-	// set holds the canonical names of flags given on the command line,
-	// because flags win over the environment only when they were given.
+	// set holds the names of flags given on the command line, because
+	// flags win over the environment only when they were given.
 	set map[string]bool
 }
 
-// flagAliases maps short spellings to the canonical flag name.
-var flagAliases = map[string]string{"H": "host"}
-
-// register adds the global flags to fs. It is called for the top level and
-// for each command, so `dockwatch -H x ping` and `dockwatch ping -H x` both
-// work; both write into the same globalFlags.
-func (g *globalFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.host, "H", g.host, "")
-	fs.StringVar(&g.host, "host", g.host, "daemon socket to connect to (env DOCKER_HOST)")
-	fs.BoolVar(&g.tlsVerify, "tlsverify", g.tlsVerify, "use TLS and verify the daemon (env DOCKER_TLS_VERIFY)")
-	fs.StringVar(&g.tlsCACert, "tlscacert", g.tlsCACert, "trust certs signed only by this CA (default CERT_DIR/ca.pem)")
-	fs.StringVar(&g.tlsCert, "tlscert", g.tlsCert, "TLS client certificate (default CERT_DIR/cert.pem)")
-	fs.StringVar(&g.tlsKey, "tlskey", g.tlsKey, "TLS client key (default CERT_DIR/key.pem)")
-	fs.StringVar(&g.tlsDir, "tls-dir", g.tlsDir, "docker-machine folder with ca.pem, cert.pem, key.pem; implies --tlsverify")
-	fs.StringVar(&g.apiVersion, "api-version", g.apiVersion, "pin the Engine API version, e.g. 1.41 (env DOCKER_API_VERSION)")
-	fs.DurationVar(&g.timeout, "timeout", g.timeout, "limit for each request to the daemon")
+// newGlobalFlags returns the connection settings with their defaults.
+func newGlobalFlags() *globalFlags {
+	return &globalFlags{timeout: defaultTimeout}
 }
 
-// noteSet records which global flags fs saw on the command line.
-func (g *globalFlags) noteSet(fs *flag.FlagSet) {
+// register adds the connection flags to fs (the root command's persistent
+// flags, so they are accepted before or after the command name).
+func (g *globalFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&g.host, flagHost, "H", g.host, "Daemon socket to connect to: unix:///path, tcp://host[:port], https://host:port or host:port (env DOCKER_HOST; default unix:///var/run/docker.sock, or tcp://localhost:2376 with TLS)")
+	fs.BoolVar(&g.tls, flagTLS, g.tls, "Use TLS without verifying the daemon's certificate, as docker's --tls; implied by --tlsverify")
+	fs.BoolVar(&g.tlsVerify, flagTLSVerify, g.tlsVerify, "Use TLS and verify the daemon (env DOCKER_TLS_VERIFY, on when set to anything but empty)")
+	fs.StringVar(&g.tlsCACert, flagTLSCACert, g.tlsCACert, "CA the daemon's certificate must be signed by (default CERT_DIR/ca.pem)")
+	fs.StringVar(&g.tlsCert, flagTLSCert, g.tlsCert, "Client certificate (default CERT_DIR/cert.pem)")
+	fs.StringVar(&g.tlsKey, flagTLSKey, g.tlsKey, "Client key (default CERT_DIR/key.pem)")
+	fs.StringVar(&g.tlsDir, flagTLSDir, g.tlsDir, "docker-machine folder holding ca.pem, cert.pem and key.pem; implies --tlsverify")
+	fs.StringVar(&g.serverName, flagServerName, g.serverName, "Name the daemon's certificate is verified against and sent as SNI, as spec.tls.serverName (default: the host of -H)")
+	fs.BoolVar(&g.insecureSkipVerify, flagInsecureSkip, g.insecureSkipVerify, "Use TLS but accept any daemon certificate, as spec.tls.insecureSkipVerify (client certificates are still sent)")
+	fs.StringVar(&g.apiVersion, flagAPIVersion, g.apiVersion, "Pin the Engine API version, e.g. 1.41, as spec.apiVersion (env DOCKER_API_VERSION; default: negotiate)")
+	fs.DurationVar(&g.timeout, flagTimeout, g.timeout, "Limit for each request to the daemon, with a unit, e.g. 5s")
+}
+
+// noteSet records which connection flags fs saw on the command line.
+func (g *globalFlags) noteSet(fs *pflag.FlagSet) {
 	if g.set == nil {
 		g.set = map[string]bool{}
 	}
-	fs.Visit(func(f *flag.Flag) {
-		name := f.Name
-		if alias, ok := flagAliases[name]; ok {
-			name = alias
-		}
-		g.set[name] = true
-	})
+	fs.Visit(func(f *pflag.Flag) { g.set[f.Name] = true })
 }
 
 // tlsFile is one PEM file to read and where its path came from, so a
@@ -86,65 +107,93 @@ type tlsFile struct {
 	required     bool
 }
 
+// tlsMode is how the connection uses TLS.
+type tlsMode int
+
+const (
+	tlsOff tlsMode = iota
+	// tlsVerify: verify the daemon against the CA, which must exist.
+	tlsVerify
+	// tlsHTTPS: https:// without certificate flags; a CA in CERT_DIR is
+	// used when present, else the system roots, as a DockerHost without
+	// spec.tls.secretRef.
+	tlsHTTPS
+	// tlsNoVerify: --tls or --tls-insecure-skip-verify; the daemon's
+	// certificate is not checked.
+	tlsNoVerify
+)
+
 // resolveConfig turns flags and environment into a client configuration,
 // following the docker CLI: flags win over DOCKER_* variables; TLS is on
-// with --tlsverify, --tls-dir or a non-empty DOCKER_TLS_VERIFY; the
-// certificates come from --tls-dir, else DOCKER_CERT_PATH, else
-// $DOCKER_CONFIG or ~/.docker. getenv is os.Getenv outside tests.
+// with --tlsverify, --tls, --tls-dir, --tls-insecure-skip-verify, an
+// https:// host or a non-empty DOCKER_TLS_VERIFY; the certificates come from
+// --tls-dir, else DOCKER_CERT_PATH, else $DOCKER_CONFIG or ~/.docker.
+// getenv is os.Getenv outside tests.
 func resolveConfig(g globalFlags, getenv func(string) string) (docker.Config, error) {
 	if g.timeout <= 0 {
 		return docker.Config{}, usageErrorf("--timeout must be positive, got %s", g.timeout)
 	}
-	useTLS, err := g.wantTLS(getenv)
-	if err != nil {
-		return docker.Config{}, err
-	}
 	cfg := docker.Config{APIVersion: g.apiVersion, Timeout: g.timeout}
-	if !g.set["api-version"] {
+	if !g.set[flagAPIVersion] {
 		cfg.APIVersion = getenv(envAPIVersion)
 	}
 	host := g.host
-	if !g.set["host"] {
+	if !g.set[flagHost] {
 		host = getenv(envHost)
 	}
-	cfg.Endpoint = normalizeHost(host, useTLS)
+	mode, err := g.tlsMode(host, getenv)
+	if err != nil {
+		return docker.Config{}, err
+	}
+	cfg.Endpoint = normalizeHost(host, mode != tlsOff)
 	if strings.HasPrefix(cfg.Endpoint, "unix://") && !g.tlsFromFlags() {
 		// `-H unix://...` after `eval $(docker-machine env)`: the
 		// variables are meant for the machine, not for the local socket.
-		useTLS = false
+		mode = tlsOff
 	}
-	if useTLS {
-		if cfg.TLS, err = g.loadTLS(getenv); err != nil {
+	if mode != tlsOff {
+		if cfg.TLS, err = g.loadTLS(mode, getenv); err != nil {
 			return docker.Config{}, err
 		}
 	}
 	return cfg, nil
 }
 
-// wantTLS decides whether TLS is on. Docker treats any non-empty
+// tlsMode decides whether and how TLS is used. Docker treats any non-empty
 // DOCKER_TLS_VERIFY (even "0") as on; an explicit --tlsverify=false wins.
 // Certificate flags while TLS is off are refused: docker ignores them
 // silently, which leaves users wondering why their CA had no effect.
-func (g globalFlags) wantTLS(getenv func(string) string) (bool, error) {
-	on := getenv(envTLSVerify) != "" || g.tlsDir != ""
-	if g.set["tlsverify"] {
-		on = g.tlsVerify
+func (g globalFlags) tlsMode(host string, getenv func(string) string) (tlsMode, error) {
+	if g.set[flagTLSVerify] && g.tlsVerify && g.insecureSkipVerify {
+		return tlsOff, usageErrorf("--tlsverify and --tls-insecure-skip-verify contradict each other: give one")
 	}
-	if on {
-		return true, nil
+	https := strings.HasPrefix(host, "https://")
+	verify := getenv(envTLSVerify) != "" || g.tlsDir != ""
+	if g.set[flagTLSVerify] {
+		verify = g.tlsVerify
 	}
-	for _, name := range []string{"tls-dir", "tlscacert", "tlscert", "tlskey"} {
+	switch {
+	case g.insecureSkipVerify || (g.tls && !verify):
+		return tlsNoVerify, nil
+	case verify:
+		return tlsVerify, nil
+	case https && g.set[flagTLSVerify]:
+		return tlsOff, usageErrorf("--tlsverify=false with an https:// host: https always uses TLS (use tcp:// for a plain daemon)")
+	case https:
+		return tlsHTTPS, nil
+	}
+	for _, name := range []string{flagTLSDir, flagTLSCACert, flagTLSCert, flagTLSKey, flagServerName} {
 		if g.set[name] {
-			return false, usageErrorf("--%s given but TLS is off (add --tlsverify)", name)
+			return tlsOff, usageErrorf("--%s given but TLS is off (add --tlsverify, or use an https:// host)", name)
 		}
 	}
-	return false, nil
+	return tlsOff, nil
 }
 
 // tlsFromFlags reports whether TLS was asked for on the command line
 // rather than inherited from DOCKER_TLS_VERIFY.
 func (g globalFlags) tlsFromFlags() bool {
-	return (g.set["tlsverify"] && g.tlsVerify) || g.set["tls-dir"]
+	return (g.set[flagTLSVerify] && g.tlsVerify) || g.set[flagTLSDir] || g.tls || g.insecureSkipVerify
 }
 
 // certDir is the folder the default ca.pem/cert.pem/key.pem are read from,
@@ -166,11 +215,12 @@ func (g globalFlags) certDir(getenv func(string) string) (dir, origin string) {
 	return filepath.Join(home, ".docker"), "the default ~/.docker"
 }
 
-// loadTLS reads the CA, client certificate and key. The CA is required
-// (verification needs it). A default client certificate or key that does
-// not exist is left out, as docker does, so the daemon's own refusal names
-// the problem; one given by flag or by --tls-dir must exist.
-func (g globalFlags) loadTLS(getenv func(string) string) (*docker.TLSMaterial, error) {
+// loadTLS reads the CA, client certificate and key. With --tlsverify the CA
+// is required (verification needs it); with https:// or without
+// verification it is optional. A default client certificate or key that
+// does not exist is left out, as docker does, so the daemon's own refusal
+// names the problem; one given by flag or by --tls-dir must exist.
+func (g globalFlags) loadTLS(mode tlsMode, getenv func(string) string) (*docker.TLSMaterial, error) {
 	dir, origin := g.certDir(getenv)
 	fromMachineDir := g.tlsDir != ""
 	pick := func(flagValue, flagName, base string, required bool) tlsFile {
@@ -180,9 +230,9 @@ func (g globalFlags) loadTLS(getenv func(string) string) (*docker.TLSMaterial, e
 		return tlsFile{path: filepath.Join(dir, base), origin: origin, required: required || fromMachineDir}
 	}
 	files := []tlsFile{
-		pick(g.tlsCACert, "tlscacert", "ca.pem", true),
-		pick(g.tlsCert, "tlscert", "cert.pem", false),
-		pick(g.tlsKey, "tlskey", "key.pem", false),
+		pick(g.tlsCACert, flagTLSCACert, "ca.pem", mode == tlsVerify),
+		pick(g.tlsCert, flagTLSCert, "cert.pem", false),
+		pick(g.tlsKey, flagTLSKey, "key.pem", false),
 	}
 	var pems [3][]byte
 	for i, f := range files {
@@ -192,7 +242,8 @@ func (g globalFlags) loadTLS(getenv func(string) string) (*docker.TLSMaterial, e
 		}
 		pems[i] = data
 	}
-	return &docker.TLSMaterial{CA: pems[0], Cert: pems[1], Key: pems[2]}, nil
+	return &docker.TLSMaterial{CA: pems[0], Cert: pems[1], Key: pems[2],
+		ServerName: g.serverName, InsecureSkipVerify: mode == tlsNoVerify}, nil
 }
 
 // readTLSFile reads one PEM file; an optional file that does not exist
@@ -209,15 +260,19 @@ func readTLSFile(f tlsFile) ([]byte, error) {
 }
 
 // normalizeHost applies docker's defaults: no host means the local socket
-// (or tcp://localhost:2376 with TLS), and tcp://HOST without a port gets
-// 2376 with TLS and 2375 without. Everything else is left for the docker
-// package to validate, whose errors say what a valid endpoint looks like.
+// (or tcp://localhost:2376 with TLS); HOST:PORT without a scheme is tcp://,
+// as docker reads it; and tcp://HOST without a port gets 2376 with TLS and
+// 2375 without. Everything else is left for the docker package to
+// validate, whose errors say what a valid endpoint looks like.
 func normalizeHost(host string, useTLS bool) string {
 	if host == "" {
 		if useTLS {
 			return defaultTLSHost
 		}
 		return defaultUnixHost
+	}
+	if !strings.Contains(host, "://") && !strings.HasPrefix(host, "/") {
+		host = "tcp://" + host
 	}
 	if !strings.HasPrefix(host, "tcp://") {
 		return host

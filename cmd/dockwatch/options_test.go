@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // certDirFixture writes a docker-machine style folder whose files hold
@@ -28,7 +30,7 @@ func certDirFixture(t *testing.T, files ...string) string {
 func resolveArgs(t *testing.T, args []string, env map[string]string) (resolved, error) {
 	t.Helper()
 	g := newGlobalFlags()
-	fs := newFlagSet("test")
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	g.register(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
@@ -116,6 +118,12 @@ func conventionCases(t *testing.T) []resolveCase {
 			resolved{endpoint: "tcp://127.0.0.1:2375", timeout: 10 * time.Second}},
 		{"API version from env, flag wins", []string{"--api-version", "1.40", "--timeout", "3s"}, map[string]string{"DOCKER_API_VERSION": "1.39"},
 			resolved{endpoint: "unix:///var/run/docker.sock", apiVersion: "1.40", timeout: 3 * time.Second}},
+		{"host:port without a scheme is tcp://, as docker reads it", []string{"-H", "127.0.0.1:2375"}, nil,
+			resolved{endpoint: "tcp://127.0.0.1:2375", timeout: 10 * time.Second}},
+		{"https:// implies TLS and reads DOCKER_CERT_PATH", nil, map[string]string{"DOCKER_HOST": "https://127.0.0.1:2376", "DOCKER_CERT_PATH": machine},
+			withEndpoint(tlsFiles(machine), "https://127.0.0.1:2376")},
+		{"https:// with a CA flag needs no --tlsverify", []string{"-H", "https://127.0.0.1:2376", "--tlscacert", other + "/ca.pem"}, map[string]string{"HOME": home},
+			resolved{endpoint: "https://127.0.0.1:2376", tls: true, ca: other + "/ca.pem", timeout: 10 * time.Second}},
 		{"API version from env", nil, map[string]string{"DOCKER_API_VERSION": "1.39"},
 			resolved{endpoint: "unix:///var/run/docker.sock", apiVersion: "1.39", timeout: 10 * time.Second}},
 	}
@@ -152,6 +160,9 @@ func TestResolveConfigRejectsWhatCannotWork(t *testing.T) {
 		{"machine folder without key", []string{"--tls-dir", noKey}, nil, false, "key.pem (from --tls-dir)"},
 		{"explicit key missing", []string{"--tlsverify", "--tlskey", "/nonexistent/k.pem"}, map[string]string{"DOCKER_CERT_PATH": machine}, false,
 			"/nonexistent/k.pem (from --tlskey)"},
+		{"server name while TLS is off", []string{"--tls-server-name", "docker.example"}, nil, true, "--tls-server-name given but TLS is off"},
+		{"verify and skip verify together", []string{"--tlsverify", "--tls-insecure-skip-verify"}, nil, true, "contradict each other"},
+		{"https:// with TLS switched off", []string{"-H", "https://127.0.0.1:2376", "--tlsverify=false"}, nil, true, "https always uses TLS"},
 		{"zero timeout", []string{"--timeout", "0s"}, nil, true, "--timeout must be positive"},
 	}
 	for _, tt := range tests {

@@ -7,25 +7,30 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
-// pingHelp is `dockwatch ping --help`.
-var pingHelp = `Usage:  dockwatch ping [CONNECTION OPTIONS]
-
-Connect to the daemon and print its version, API version, operating system
+// newPingCommand is `dockwatch ping`.
+func newPingCommand(g *globalFlags, e env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ping",
+		Short: "Check the connection and identify the daemon",
+		Long: `Connect to the daemon and print its version, API version, operating system
 and the TLS identity dockwatch verified. When the daemon cannot be used, exit
 with status 1 and one line on stderr saying why (refused connection, wrong
-CA, missing or expired client certificate, server name mismatch, ...).
-
-` + connectionHelp
+CA, missing or expired client certificate, server name mismatch, ...).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPing(cmd.Context(), g, e)
+		},
+	}
+}
 
 // runPing checks the connection and identifies the daemon.
-func runPing(ctx context.Context, args []string, g *globalFlags, e env) error {
-	fs := newFlagSet("ping")
-	if err := parseCommand(fs, args, g, pingHelp, e); err != nil {
-		return err
-	}
+func runPing(ctx context.Context, g *globalFlags, e env) error {
 	client, err := connect(*g, e)
 	if err != nil {
 		return err
@@ -71,7 +76,7 @@ func printPing(out io.Writer, endpoint string, info docker.DaemonInfo) error {
 		{"API version:", api},
 		{"OS:", fmt.Sprintf("%s (%s, kernel %s)", info.OS, info.OSType, info.KernelVersion)},
 		{"CPUs:", fmt.Sprint(info.NCPU)},
-		{"Memory:", binarySize(float64(info.MemTotalBytes))},
+		{"Memory:", units.BytesSize(float64(info.MemTotalBytes))},
 		{"TLS peer:", peer},
 	}
 	for _, r := range rows {

@@ -51,6 +51,8 @@ func TestCLIAgainstRealTLSDaemon(t *testing.T) {
 			t.Errorf("table does not show docker's limit %q for idle:\n%s", dockerLimit, r.stdout)
 		}
 	})
+	cliDockerHabits(t, d)
+	cliTLSOptions(t, d)
 	cliTLSFailures(t, d)
 }
 
@@ -83,8 +85,17 @@ func cliTLSFailures(t *testing.T, d *dockertest.Daemon) {
 	}
 	t.Run("wrong server name", func(t *testing.T) {
 		d.Restart(t, dockertest.WithCerts(dockertest.WrongServerNameCerts(t, d.Certs.CA)))
-		r := execCLI(t, map[string]string{"DOCKER_HOST": d.Host, "DOCKER_CERT_PATH": d.CertDir, "DOCKER_TLS_VERIFY": "1"}, "ping")
-		expectOneLineFailure(t, r, prefix+`server name mismatch: the daemon's certificate is not valid for "127.0.0.1"`)
+		env := map[string]string{"DOCKER_HOST": d.Host, "DOCKER_CERT_PATH": d.CertDir, "DOCKER_TLS_VERIFY": "1"}
+		r := execCLI(t, env, "ping")
+		expectOneLineFailure(t, r, prefix+`server name mismatch: the daemon's certificate is not valid for "127.0.0.1" (it lists other.example)`)
+		if !strings.Contains(r.stderr, "--tls-server-name") {
+			t.Errorf("stderr %q does not name the flag that fixes it", r.stderr)
+		}
+		// What spec.tls.serverName would do, tried from the shell first.
+		r = mustSucceed(t, execCLI(t, env, "--tls-server-name", "other.example", "ping"))
+		if !strings.Contains(r.stdout, "other.example") || !strings.Contains(r.stdout, "(verified)") {
+			t.Errorf("ping with --tls-server-name did not verify other.example:\n%s", r.stdout)
+		}
 	})
 }
 

@@ -3,67 +3,74 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/dockwatch/dockwatch/internal/docker"
 )
 
-// statsHelp is `dockwatch stats --help`.
-var statsHelp = `Usage:  dockwatch stats [OPTIONS]
+// statsLong is `dockwatch stats --help`'s description.
+const statsLong = `Show the utilization of running containers, like 'docker stats --no-stream':
+all of them, or the containers named (names or ID prefixes, as docker takes
+them). CPU % needs two samples, so two snapshots are taken --interval apart;
+100% is one full core.
 
-Show the utilization of running containers once, like
-'docker stats --no-stream'. CPU % needs two samples, so two snapshots are
-taken --interval apart; 100% is one full core.
-
-Options:
-  -a, --all                 Include stopped containers (without figures)
-      --filter name=GLOB    Only containers whose name matches the glob, e.g.
-                            name=web-* (repeat: any of the names)
-      --filter label=SEL    Only containers whose labels match the selector,
-                            e.g. label=env=prod, label='tier in (web,api)'
-                            (repeat: all must match)
-      --interval duration   Time between the two samples (default 1s; the
-                            daemon samples once a second, so keep it >= 1s)
-      --json                Print one JSON document instead of a table
-      --no-trunc            Print full container IDs
-
-` + connectionHelp
+--filter name=VALUE matches names containing VALUE, as docker does; a VALUE
+with glob characters (* ? [) is a glob on the whole name instead, e.g.
+name='web-*'. Several name filters match any of them; several label filters
+must all hold (label-selector syntax: env=prod, 'tier in (web,api)', !debug).`
 
 // defaultInterval matches the daemon's one-second collector tick: two
 // snapshots closer than that can land in the same tick and give no CPU.
 const defaultInterval = time.Second
 
-// statsFlags are the options of the stats command.
+// statsFlags are the options of the stats command. Issue 11's --format and
+// streaming add their fields here; --no-stream is accepted (and the only
+// behaviour) today.
 type statsFlags struct {
-	filters            filterList
+	filters            []string
 	all, json, noTrunc bool
+	noStream           bool
 	interval           time.Duration
 }
 
 // register adds the stats options to fs.
-func (s *statsFlags) register(fs *flag.FlagSet) {
-	fs.Var(&s.filters, "filter", "")
-	fs.BoolVar(&s.all, "a", false, "")
-	fs.BoolVar(&s.all, "all", false, "")
-	fs.BoolVar(&s.json, "json", false, "")
-	fs.BoolVar(&s.noTrunc, "no-trunc", false, "")
-	fs.DurationVar(&s.interval, "interval", defaultInterval, "")
+func (s *statsFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&s.filters, "filter", "f", nil, "Filter output: `name=VALUE` (substring; a glob with * ? [) or label=SELECTOR (repeatable)")
+	fs.BoolVarP(&s.all, "all", "a", false, "Include stopped containers (without figures)")
+	fs.BoolVar(&s.json, "json", false, "Print one JSON document instead of a table")
+	fs.BoolVar(&s.noTrunc, "no-trunc", false, "Print full container IDs")
+	fs.BoolVar(&s.noStream, "no-stream", true, "Print one table and exit (the only mode for now)")
+	fs.DurationVar(&s.interval, "interval", defaultInterval, "Time between the two samples, with a unit (the daemon samples once a second, so keep it >= 1s)")
+}
+
+// newStatsCommand is `dockwatch stats [CONTAINER...]`.
+func newStatsCommand(g *globalFlags, e env) *cobra.Command {
+	var opts statsFlags
+	cmd := &cobra.Command{
+		Use:   "stats [flags] [CONTAINER...]",
+		Short: "Show CPU, memory, network and block I/O of containers",
+		Long:  statsLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStats(cmd.Context(), args, &opts, g, e)
+		},
+	}
+	opts.register(cmd.Flags())
+	return cmd
 }
 
 // runStats takes two snapshots --interval apart and prints the second,
 // whose CPU figures are computed against the first.
-func runStats(ctx context.Context, args []string, g *globalFlags, e env) error {
-	var opts statsFlags
-	fs := newFlagSet("stats")
-	opts.register(fs)
-	if err := parseCommand(fs, args, g, statsHelp, e); err != nil {
-		return err
-	}
+func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFlags, e env) error {
 	if opts.interval <= 0 {
 		return usageErrorf("--interval must be positive, got %s", opts.interval)
+	}
+	if !opts.noStream {
+		return usageErrorf("streaming is not implemented yet: dockwatch stats prints once (--no-stream)")
 	}
 	sel, err := parseFilters(opts.filters, opts.all)
 	if err != nil {
@@ -76,6 +83,9 @@ func runStats(ctx context.Context, args []string, g *globalFlags, e env) error {
 	defer client.Close()
 	snap, err := snapshotPair(ctx, client, sel, opts.interval)
 	if err != nil {
+		return err
+	}
+	if snap.Containers, err = pickContainers(snap.Containers, names); err != nil {
 		return err
 	}
 	warnSkipped(e.stderr, snap.Skipped)

@@ -1,31 +1,31 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
 // otherwise it comes from the module version of `go install`, or is "dev".
 var version = ""
 
-// versionHelp is `dockwatch version --help`.
-const versionHelp = `Usage:  dockwatch version
-
-Show the dockwatch version, the commit it was built from and the Go
-toolchain. It does not contact the daemon (use 'dockwatch ping' for that).
-`
-
-// runVersion prints one line identifying this build.
-func runVersion(_ context.Context, args []string, g *globalFlags, e env) error {
-	fs := newFlagSet("version")
-	if err := parseCommand(fs, args, g, versionHelp, e); err != nil {
-		return err
+// newVersionCommand is `dockwatch version`; `dockwatch --version` and
+// `-v` print the same line.
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Show the dockwatch version",
+		Long: `Show the dockwatch version, the commit it was built from and the Go
+toolchain. It does not contact the daemon (use 'dockwatch ping' for that).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine(debug.ReadBuildInfo()))
+			return nil
+		},
 	}
-	fmt.Fprintln(e.stdout, versionLine(debug.ReadBuildInfo()))
-	return nil
 }
 
 // versionLine renders "dockwatch version V (commit C, goX os/arch)" from

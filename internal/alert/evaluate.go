@@ -202,7 +202,13 @@ func (e *evaluation) fireIfDue(a *Alert, r Rule) {
 
 // transition records a Fired or Resolved change.
 func (e *evaluation) transition(kind Kind, reason Reason, a Alert) {
-	e.transitions = append(e.transitions, Transition{Kind: kind, Reason: reason, Alert: a})
+	t := Transition{Kind: kind, Reason: reason, Alert: a, ClearLevel: a.Threshold}
+	if r, ok := e.ruleByName[a.Rule]; ok {
+		// The alert's threshold is the rule's, or its label override;
+		// levels moves the clear level with it.
+		_, t.ClearLevel = overrides{above: map[string]float64{r.Name: a.Threshold}}.levels(r)
+	}
+	e.transitions = append(e.transitions, t)
 }
 
 // warnf records a warning once.

@@ -115,6 +115,10 @@ type Transition struct {
 	// Alert is the alert as it fired, or as it last was when it resolved
 	// (State Firing, Since when it fired) with the latest Value.
 	Alert Alert
+	// ClearLevel is the level at or below which the alert resolves on
+	// this container (the rule's ClearBelow, moved with a label override);
+	// the alert's Threshold when its rule is gone.
+	ClearLevel float64
 }
 
 // Result is the outcome of one evaluation.

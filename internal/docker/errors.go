@@ -76,6 +76,9 @@ func newOpError(op, endpoint string, timeout time.Duration, err, raw, parentErr 
 // diagnose names the most likely cause of a failed call in a few words.
 func diagnose(err, raw error, timeout time.Duration, parentErr error) string {
 	for _, e := range []error{raw, err} {
+		if isPlaintextToTLS(e) {
+			return "the daemon expects TLS, but the request was sent without it (no TLS handshake took place)"
+		}
 		if cause := TLSFailureCause(e); cause != "" {
 			return "TLS handshake failed: " + cause
 		}
@@ -134,8 +137,8 @@ func TLSFailureCause(err error) string {
 	if cause := alertCause(err); cause != "" {
 		return cause
 	}
-	if strings.Contains(err.Error(), "HTTP request to an HTTPS server") {
-		return "the daemon expects TLS (use https:// or give TLS certificates)"
+	if isPlaintextToTLS(err) {
+		return "the daemon expects TLS, but the request was sent without it"
 	}
 	return ""
 }
@@ -146,7 +149,7 @@ func serverCertificateCause(err error) string {
 		return "server certificate signed by unknown authority (wrong or missing CA)"
 	}
 	if e, ok := errors.AsType[x509.HostnameError](err); ok {
-		return fmt.Sprintf("server name mismatch: the daemon's certificate is not valid for %q (set serverName to a name it lists)", e.Host)
+		return fmt.Sprintf("server name mismatch: the daemon's certificate is not valid for %q%s", e.Host, certificateNames(err))
 	}
 	if e, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		if e.Reason == x509.Expired {
