@@ -51,7 +51,7 @@ launch:
 		wg.Add(1)
 		go func() {
 			defer func() { <-semaphore; wg.Done() }()
-			results[i] = c.sampleContainer(workCtx, target, daemon.OSType, oneShot)
+			results[i] = c.sampleContainer(workCtx, target, daemon, oneShot)
 			if err := results[i].err; isHostFailure(err) {
 				hostOnce.Do(func() { hostErr = err; cancel() })
 			}
@@ -86,7 +86,7 @@ func isHostFailure(err error) bool {
 
 // sampleContainer reads one container's CPU limit (cached) and stats, and
 // computes its usage against the previous sample kept for it.
-func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osType string, oneShot bool) sampleResult {
+func (c *Client) sampleContainer(ctx context.Context, s container.Summary, daemon DaemonInfo, oneShot bool) sampleResult {
 	cs := ContainerStats{
 		ID: s.ID, Name: containerName(s), Image: s.Image, State: string(s.State), Labels: s.Labels,
 	}
@@ -102,13 +102,13 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 		return sampleResult{stats: cs, sampled: true, err: err}
 	}
 	if statsOS == "" {
-		statsOS = osType
+		statsOS = daemon.OSType
 	}
 	var prev *container.StatsResponse
 	if oneShot {
 		prev = c.memory.swapSample(s.ID, cur)
 	}
-	cs.Usage = stats.Compute(cur, prev, statsOS, limit)
+	cs.Usage = stats.ComputeWith(cur, prev, statsOS, limit, hostCounterRule(daemon.Engine, c.cgroups != nil))
 	return sampleResult{stats: cs, sampled: true}
 }
 
