@@ -25,6 +25,7 @@ type Metrics struct {
 	pollDuration      *prometheus.HistogramVec
 	pollErrors        *prometheus.CounterVec
 	alerts            *prometheus.GaugeVec
+	hostInfo          *hostInfo
 	mu                sync.Mutex
 	containersPerHost map[client.ObjectKey][][]string
 }
@@ -52,9 +53,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_poll_errors_total", Help: "Failed polls by reason."}, append(hostLabels, "reason")),
 		alerts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dockwatch_alerts", Help: "Active alerts by state (Pending, Firing)."}, append(hostLabels, "state")),
+		hostInfo:          newHostInfo(),
 		containersPerHost: map[client.ObjectKey][][]string{},
 	}
 	reg.MustRegister(m.containerCPU, m.containerMemory, m.containerMemPct, m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
+	reg.MustRegister(m.hostInfo.vec)
 	return m
 }
 
@@ -65,6 +68,7 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, took time.Duration) 
 	}
 	ns, name := host.Namespace, host.Name
 	m.hostUp.WithLabelValues(ns, name).Set(1)
+	m.hostInfo.observe(host)
 	m.pollDuration.WithLabelValues(ns, name).Observe(took.Seconds())
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertFiring)).Set(float64(host.Status.Summary.AlertsFiring))
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertPending)).Set(float64(host.Status.Summary.AlertsPending))
@@ -109,6 +113,7 @@ func (m *Metrics) forget(key client.ObjectKey) {
 		vec.DeletePartialMatch(host)
 	}
 	m.hostUp.DeletePartialMatch(host)
+	m.hostInfo.forget(key)
 	m.pollDuration.DeletePartialMatch(host)
 	m.pollErrors.DeletePartialMatch(host)
 	m.alerts.DeletePartialMatch(host)
