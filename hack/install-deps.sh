@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the machine packages dockwatch's tests and demo need, when missing:
 # Docker Engine (Debian's docker.io: dockerd, containerd, runc and the CLI)
-# and a static busybox to build test images from (no registry is reachable).
+# a static busybox to build test images from (no registry is reachable), and
+# Debian's podman, whose Docker-compatible service the Podman tests poll.
 # Needs root; prints what it would install otherwise.
 set -euo pipefail
 
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v kubectl >/dev/null 2>&1 || echo "install-deps: no kubectl on PATH; hack/setup-envtest.sh will build one"
 
 if [[ ${#missing[@]} -eq 0 ]]; then
