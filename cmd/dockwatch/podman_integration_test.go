@@ -23,6 +23,9 @@ const (
 	podmanCLIAgreement = 10.0
 	// podmanInterval is the CLI's window between its two snapshots.
 	podmanInterval = "2s"
+	// podmanTimeout is the CLI's per-request limit: Podman answers /version
+	// by running conmon and runc, which took over 10s here under load.
+	podmanTimeout = "30s"
 )
 
 // TestCLIAgainstRealPodman drives the dockwatch binary against a real
@@ -38,7 +41,7 @@ func TestCLIAgainstRealPodman(t *testing.T) {
 	hostEnv := map[string]string{"DOCKER_HOST": p.Host}
 
 	t.Run("ping names the engine", func(t *testing.T) {
-		r := mustSucceed(t, execCLI(t, hostEnv, "ping"))
+		r := mustSucceed(t, execCLI(t, hostEnv, "--timeout", podmanTimeout, "ping"))
 		if !strings.Contains(r.stdout, "Engine:") || !strings.Contains(r.stdout, "Podman 4.") {
 			t.Errorf("ping output does not name Podman:\n%s", r.stdout)
 		}
@@ -109,7 +112,7 @@ func cliCPUReadings(t *testing.T, env map[string]string, name string, low, high 
 // matches filter and decodes its document.
 func podmanStatsJSON(t *testing.T, env map[string]string, filter string) statsDocument {
 	t.Helper()
-	r := mustSucceed(t, execCLI(t, env, "stats", "--json", "--interval", podmanInterval, "--filter", "name="+filter))
+	r := mustSucceed(t, execCLI(t, env, "--timeout", podmanTimeout, "stats", "--json", "--interval", podmanInterval, "--filter", "name="+filter))
 	var doc statsDocument
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("stats --json output is not the document: %v\n%s", err, r.stdout)

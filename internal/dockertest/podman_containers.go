@@ -65,6 +65,16 @@ func (p *Podman) run(t TB, name string, extra []string, script string) string {
 	return id
 }
 
+// WindowCPUPercent is podman's own CPU time counter over the wall time
+// between two Stats calls, ×100: the figure `podman stats` streams for that
+// interval (its --no-stream CPU % averages since the container started).
+func WindowCPUPercent(before, after PodmanStats, from, to time.Time) float64 {
+	if !to.After(from) || after.CPUNanos < before.CPUNanos {
+		return 0
+	}
+	return float64(after.CPUNanos-before.CPUNanos) / float64(to.Sub(from).Nanoseconds()) * 100
+}
+
 // PodmanStats is one container's line of `podman stats --no-stream`, with
 // the raw numbers behind its formatted columns.
 type PodmanStats struct {
@@ -87,12 +97,14 @@ const podmanStatsFormat = "{{.Name}}\t{{.ContainerStats.CPU}}\t{{.ContainerStats
 	"{{.ContainerStats.MemUsage}}\t{{.ContainerStats.MemLimit}}\t{{.ContainerStats.PIDs}}"
 
 // Stats runs `podman stats --no-stream` for names and returns their lines
-// by name, with when the command returned.
+// by name, with the midpoint of the command's run as when they were read
+// (podman reads the cgroups somewhere inside it).
 func (p *Podman) Stats(t TB, names ...string) (map[string]PodmanStats, time.Time) {
 	t.Helper()
 	args := append([]string{"stats", "--no-stream", "--no-reset", "--format", podmanStatsFormat}, names...)
+	started := time.Now()
 	out, err := p.TryPodman(args...)
-	taken := time.Now()
+	taken := started.Add(time.Since(started) / 2)
 	if err != nil {
 		t.Fatalf("podman stats: %v", err)
 	}
