@@ -29,6 +29,7 @@ type Metrics struct {
 	pollDuration      *prometheus.HistogramVec
 	pollErrors        *prometheus.CounterVec
 	alerts            *prometheus.GaugeVec
+	hostInfo          *hostInfo
 	mu                sync.Mutex
 	containersPerHost map[client.ObjectKey][][]string
 }
@@ -76,11 +77,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_poll_errors_total", Help: "Polls of a host that failed or could not be tried, by reason (the Ready condition's)."}, append(hostLabels, "reason")),
 		alerts: gauge("dockwatch_alerts",
 			"Threshold alerts of a host now active, by state (Pending, Firing), as in status.alerts.", append(hostLabels, "state")),
+		hostInfo:          newHostInfo(),
 		containersPerHost: map[client.ObjectKey][][]string{},
 	}
 	reg.MustRegister(m.containerCPU, m.containerCPULimit, m.containerMemory, m.containerMemLimit, m.containerMemPct,
 		m.containerThrottle, m.lifecycle,
 		m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
+	reg.MustRegister(m.hostInfo.vec)
 	return m
 }
 
@@ -104,6 +107,7 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, took time.Duration) 
 	ns, name := host.Namespace, host.Name
 	m.hostUp.WithLabelValues(ns, name).Set(1)
 	m.initPollErrors(ns, name)
+	m.hostInfo.observe(host)
 	m.pollDuration.WithLabelValues(ns, name).Observe(took.Seconds())
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertFiring)).Set(float64(host.Status.Summary.AlertsFiring))
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertPending)).Set(float64(host.Status.Summary.AlertsPending))
@@ -151,6 +155,7 @@ func (m *Metrics) forget(key client.ObjectKey) {
 		vec.DeletePartialMatch(host)
 	}
 	m.hostUp.DeletePartialMatch(host)
+	m.hostInfo.forget(key)
 	m.pollDuration.DeletePartialMatch(host)
 	m.pollErrors.DeletePartialMatch(host)
 	m.alerts.DeletePartialMatch(host)

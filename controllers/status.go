@@ -39,6 +39,8 @@ func daemonInfo(d docker.DaemonInfo) *dockwatchv1.DaemonInfo {
 		KernelVersion: d.KernelVersion,
 		NCPU:          int32(d.NCPU),
 		MemTotalBytes: d.MemTotalBytes,
+		Engine:        dockwatchv1.Engine(d.Engine),
+		EngineVersion: d.EngineVersion,
 	}
 }
 
@@ -124,7 +126,7 @@ func containerUsage(c docker.ContainerStats) dockwatchv1.ContainerUsage {
 // describes a container that had no figures this poll ("" when none).
 func markPolled(host *dockwatchv1.DockerHost, firstUnmeasured string) {
 	setCondition(host, dockwatchv1.ConditionReachable, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded,
-		fmt.Sprintf("Docker %s answered at %s", host.Status.Daemon.Version, host.Spec.Endpoint))
+		fmt.Sprintf("%s %s answered at %s", engineName(host.Status.Daemon), host.Status.Daemon.Version, host.Spec.Endpoint))
 	firing := host.Status.Summary.AlertsFiring
 	if firing > 0 {
 		setCondition(host, dockwatchv1.ConditionThresholdsBreached, metav1.ConditionTrue, dockwatchv1.ReasonAlertsFiring,

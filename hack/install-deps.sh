@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the machine packages dockwatch's tests and demo need, when missing:
 # Docker Engine (Debian's docker.io: dockerd, containerd, runc and the CLI),
-# a static busybox to build test images from (no registry is reachable), and
-# Prometheus (prometheus and promtool: the metrics, rules and dashboard tests).
+# a static busybox to build test images from (no registry is reachable),
+# Prometheus (prometheus and promtool: the metrics, rules and dashboard tests)
+# and Podman (its Docker-compatible service, which the Podman tests poll).
 # `make test` and `make demo` run it first (`make deps`). As root on Debian it
 # installs what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
@@ -12,6 +13,7 @@ missing_norecs=()   # installed without: prometheus would pull in node-exporter
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing_norecs+=(prometheus)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v kubectl >/dev/null 2>&1 || echo "install-deps: no kubectl on PATH; hack/setup-envtest.sh will build one"
 
 all=("${missing[@]}" "${missing_norecs[@]}")

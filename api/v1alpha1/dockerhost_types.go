@@ -332,7 +332,29 @@ type DaemonInfo struct {
 	// memTotalBytes is the daemon host's total memory.
 	// +optional
 	MemTotalBytes int64 `json:"memTotalBytes,omitempty"`
+	// engine is what serves the Docker Engine API at the endpoint: Docker,
+	// or Podman (`podman system service`), whose CPU figures are computed
+	// from wall time because its host CPU counter is not wall time × CPUs.
+	// Omitted when the daemon's /version does not say.
+	// +optional
+	Engine Engine `json:"engine,omitempty"`
+	// engineVersion is the engine's own version, e.g. "4.3.1" for Podman
+	// (version is what the compatible API reports, the same for Docker).
+	// +optional
+	EngineVersion string `json:"engineVersion,omitempty"`
 }
+
+// Engine names the software serving the Docker Engine API.
+// +kubebuilder:validation:Enum=Docker;Podman
+type Engine string
+
+// Engines dockwatch recognises.
+const (
+	// EngineDocker is Docker Engine (dockerd).
+	EngineDocker Engine = "Docker"
+	// EnginePodman is Podman's Docker-compatible service.
+	EnginePodman Engine = "Podman"
+)
 
 // HostSummary totals the utilization of a host's watched containers.
 type HostSummary struct {

@@ -72,6 +72,7 @@ func printPing(out io.Writer, endpoint string, info docker.DaemonInfo) error {
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	rows := [][2]string{
 		{"Endpoint:", endpoint},
+		{"Engine:", engineLine(info)},
 		{"Server version:", info.Version},
 		{"API version:", api},
 		{"OS:", fmt.Sprintf("%s (%s, kernel %s)", info.OS, info.OSType, info.KernelVersion)},
@@ -83,4 +84,13 @@ func printPing(out io.Writer, endpoint string, info docker.DaemonInfo) error {
 		fmt.Fprintf(w, "%s\t%s\n", r[0], r[1])
 	}
 	return w.Flush()
+}
+
+// engineLine names what serves the API: "Podman 4.3.1", "Docker 20.10.24",
+// or unknown when the daemon's /version does not say.
+func engineLine(info docker.DaemonInfo) string {
+	if info.Engine == "" {
+		return "unknown (the daemon's /version does not say)"
+	}
+	return strings.TrimSpace(info.Engine + " " + info.EngineVersion)
 }

@@ -132,6 +132,8 @@ type daemonJSON struct {
 	OS            string `json:"os"`
 	NCPU          int    `json:"ncpu"`
 	MemTotalBytes int64  `json:"memTotalBytes"`
+	Engine        string `json:"engine,omitempty"`
+	EngineVersion string `json:"engineVersion,omitempty"`
 }
 
 // containerJSON is one container; the CPU figures are null when unknown
@@ -158,7 +160,7 @@ func writeJSON(out io.Writer, snap *docker.Snapshot) error {
 	d := snap.Daemon
 	doc := statsDocument{
 		Daemon: daemonJSON{Version: d.Version, APIVersion: d.APIVersion, OS: d.OS,
-			NCPU: d.NCPU, MemTotalBytes: d.MemTotalBytes},
+			NCPU: d.NCPU, MemTotalBytes: d.MemTotalBytes, Engine: d.Engine, EngineVersion: d.EngineVersion},
 		Containers: make([]containerJSON, 0, len(snap.Containers)),
 	}
 	for _, c := range snap.Containers {

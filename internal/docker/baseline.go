@@ -41,7 +41,7 @@ func (c *Client) resample(ctx context.Context, r sampleResult) sampleResult {
 		osType = r.osType
 	}
 	c.memory.swapSample(r.stats.ID, cur)
-	r.stats.Usage = stats.Compute(cur, r.sample, osType, r.limit)
+	r.stats.Usage = stats.ComputeWith(cur, r.sample, osType, r.limit, r.rule)
 	r.sample, r.needsBaseline = baselineOf(cur), false
 	return r
 }

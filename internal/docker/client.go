@@ -98,6 +98,11 @@ type DaemonInfo struct {
 	// NegotiatedAPIVersion is the API version the Client speaks to this
 	// daemon: the pinned one, or the lower of the daemon's and the library's.
 	NegotiatedAPIVersion string
+	// Engine is EngineDocker or EnginePodman as /version says, "" when it
+	// does not; it selects the CPU rule (see hostCounterRule).
+	Engine string
+	// EngineVersion is the engine's own version ("4.3.1" for Podman).
+	EngineVersion string
 }
 
 // Client talks to one daemon. It is safe for concurrent use.

@@ -29,6 +29,7 @@ type sampleResult struct {
 	sample        *container.StatsResponse
 	osType        string
 	limit         float64
+	rule          stats.HostCounter
 	needsBaseline bool
 }
 
@@ -45,7 +46,7 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 	defer cancel()
 	results := make([]sampleResult, len(targets))
 	hostErr := c.runEach(sampleCtx, results, func(workCtx context.Context, i int, pause func(time.Duration) bool) sampleResult {
-		r := c.sampleContainer(workCtx, targets[i], daemon.OSType, oneShot)
+		r := c.sampleContainer(workCtx, targets[i], daemon, oneShot)
 		if r.err == nil && r.needsBaseline && roomFor(workCtx, 2*c.tick) && pause(c.tick) {
 			r = c.resample(workCtx, r)
 		}
@@ -141,7 +142,7 @@ func isHostFailure(err error) bool {
 
 // sampleContainer reads one container's CPU limit (cached) and stats, and
 // computes its usage against the previous sample kept for it.
-func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osType string, oneShot bool) sampleResult {
+func (c *Client) sampleContainer(ctx context.Context, s container.Summary, daemon DaemonInfo, oneShot bool) sampleResult {
 	cs := ContainerStats{
 		ID: s.ID, Name: containerName(s), Image: s.Image, State: string(s.State), Labels: s.Labels,
 	}
@@ -157,7 +158,7 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 		return sampleResult{stats: cs, sampled: true, err: err}
 	}
 	if statsOS == "" {
-		statsOS = osType
+		statsOS = daemon.OSType
 	}
 	r := sampleResult{stats: cs, sampled: true, sample: baselineOf(cur), osType: statsOS, limit: limit}
 	var prev *container.StatsResponse
@@ -165,7 +166,8 @@ func (c *Client) sampleContainer(ctx context.Context, s container.Summary, osTyp
 		prev = freshBaseline(c.memory.swapSample(s.ID, cur), cur, c.maxBaselineAge)
 		r.needsBaseline = prev == nil
 	}
-	r.stats.Usage = stats.Compute(cur, prev, statsOS, limit)
+	r.rule = hostCounterRule(daemon.Engine, c.cgroups != nil)
+	r.stats.Usage = stats.ComputeWith(cur, prev, statsOS, limit, r.rule)
 	return r
 }
 

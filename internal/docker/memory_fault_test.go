@@ -163,6 +163,9 @@ func TestFaultHostileBodiesFromEveryHostAtOnceStayBounded(t *testing.T) {
 	for i, h := range hosts {
 		clients[i] = newTestClient(t, Config{Endpoint: h, Timeout: 5 * time.Second})
 	}
+	// The manager's Deployment sets GOMEMLIMIT=180MiB (config/manager): run
+	// under the same soft limit, so the figure is the one a pod would see.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(180 << 20))
 	runtime.GC()
 	debug.FreeOSMemory()
 	mem := watchMemory()

@@ -167,6 +167,7 @@ func (c *Client) daemonInfo(v types.Version, info system.Info, apiVersion string
 		OSType:               info.OSType,
 		NegotiatedAPIVersion: apiVersion,
 	}
+	d.Engine, d.EngineVersion = engineOf(v)
 	if d.OS == "" {
 		d.OS = v.Os
 	}

@@ -1,0 +1,66 @@
+package dockertest
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPodmanServiceRunsContainersAndCleansUp proves the Podman harness: the
+// service answers on its private socket as "Podman Engine", containers run
+// with a CPU and memory limit, `podman stats` reads them, and cleanup
+// leaves no directory, process or mount behind.
+func TestPodmanServiceRunsContainersAndCleansUp(t *testing.T) {
+	RequirePodman(t)
+	var dir string
+	var busyID string
+	t.Run("lifecycle", func(t *testing.T) {
+		p := StartPodman(t)
+		dir = p.Dir
+		if !strings.HasPrefix(p.Host, "unix:///tmp/pw") {
+			t.Fatalf("Host = %q, want the private unix socket", p.Host)
+		}
+		if v := p.Podman(t, "version", "--format", "{{.Client.Version}}"); v == "" {
+			t.Fatal("podman version printed nothing")
+		}
+		busyID = p.RunBusy(t, "pburn")
+		p.RunIdle(t, "pidle", "-m", "64m")
+		if len(busyID) != 64 {
+			t.Fatalf("RunBusy returned %q, want a full 64-hex ID", busyID)
+		}
+		time.Sleep(2 * time.Second)
+		lines, _ := p.Stats(t, "pburn", "pidle")
+		if lines["pburn"].CPUNanos == 0 || lines["pburn"].CPUPercent <= 0 {
+			t.Errorf("pburn: %+v, want CPU time and a CPU figure", lines["pburn"])
+		}
+		if lines["pidle"].MemLimit != 64<<20 || lines["pidle"].MemUsage == 0 {
+			t.Errorf("pidle: %+v, want usage under a 64 MiB limit", lines["pidle"])
+		}
+	})
+	if dir == "" {
+		return
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s still exists after cleanup (stat: %v)", dir, err)
+	}
+	if pids, _ := strayPIDs(dir, []string{busyID}); len(pids) > 0 {
+		t.Errorf("processes of %s still running after cleanup: %v", dir, pids)
+	}
+	if mounts, _ := mountsUnder(dir); len(mounts) > 0 {
+		t.Errorf("mounts under %s remain after cleanup: %v", dir, mounts)
+	}
+}
+
+// TestParsePodmanStatsLine reads the raw-number format the harness asks
+// podman stats for.
+func TestParsePodmanStatsLine(t *testing.T) {
+	got, err := parsePodmanStats("pburn\t98.25\t12345678901\t520192\t67108864\t1")
+	want := PodmanStats{Name: "pburn", CPUPercent: 98.25, CPUNanos: 12345678901, MemUsage: 520192, MemLimit: 64 << 20, PIDs: 1}
+	if err != nil || got != want {
+		t.Fatalf("parsePodmanStats = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := parsePodmanStats("pburn\t98.25%"); err == nil {
+		t.Fatal("a short line parsed without error")
+	}
+}
