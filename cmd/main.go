@@ -49,6 +49,10 @@ type flags struct {
 	cgroupRoot, procRoot   string
 	concurrency            int
 	retryMaxDelay          time.Duration
+	pprofAddr              string
+	kubeQPS                float64
+	kubeBurst              int
+	shard                  shardFlags
 }
 
 func parseFlags() (flags, zap.Options) {
@@ -64,8 +68,12 @@ func parseFlags() (flags, zap.Options) {
 	flag.StringVar(&f.statsSource, "stats-source", "api", "Node mode: api reads the daemon's stats endpoint; cgroup reads the host's cgroup files (faster, same figures).")
 	flag.StringVar(&f.cgroupRoot, "host-cgroup-root", "/sys/fs/cgroup", "Node mode with --stats-source=cgroup: where the host's cgroup filesystem is mounted.")
 	flag.StringVar(&f.procRoot, "host-proc", "/proc", "Node mode with --stats-source=cgroup: where the host's /proc is mounted.")
-	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 8, "How many DockerHosts are polled at once.")
+	flag.IntVar(&f.concurrency, "max-concurrent-reconciles", 64, "How many DockerHosts are polled at once. A poll holds its worker about one daemon collector tick (1-2 s), so 64 keep up with about 1,000 hosts at a 30 s interval; see dockwatch_poll_lag_seconds.")
 	flag.DurationVar(&f.retryMaxDelay, "retry-max-delay", 5*time.Minute, "Longest backoff between polls of an unreachable daemon.")
+	flag.StringVar(&f.pprofAddr, "pprof-bind-address", "", "The address to serve Go's /debug/pprof on (e.g. 127.0.0.1:6060); empty disables it.")
+	flag.Float64Var(&f.kubeQPS, "kube-api-qps", 0, "Client-side limit on API server requests per second; 0 keeps controller-runtime's default (no client-side limit: API Priority and Fairness governs).")
+	flag.IntVar(&f.kubeBurst, "kube-api-burst", 0, "Burst for --kube-api-qps; 0 means twice the QPS.")
+	bindShardFlags(&f.shard)
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -92,7 +100,15 @@ func run(f flags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkShardFlags(f); err != nil {
+		return err
+	}
 	cfg := ctrl.GetConfigOrDie()
+	applyRateLimits(cfg, f.kubeQPS, f.kubeBurst)
+	cacheOpts := scope.CacheOptions()
+	if f.shard.enabled {
+		controllers.ShardCacheOptions(&cacheOpts, f.shard.namespace, f.shard.group)
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
@@ -100,7 +116,8 @@ func run(f flags) error {
 		LeaderElection:                f.leaderElect && f.mode == "cluster",
 		LeaderElectionID:              "dockwatch.io",
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         scope.CacheOptions(),
+		Cache:                         cacheOpts,
+		PprofBindAddress:              f.pprofAddr,
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -122,7 +139,13 @@ func run(f flags) error {
 		Metrics:     controllers.NewMetrics(metrics.Registry),
 		Scope:       scope,
 	}
-	if err := reconciler.SetupWithManager(mgr, controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}); err != nil {
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}
+	if f.shard.enabled {
+		if err := addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
+			return err
+		}
+	}
+	if err := reconciler.SetupWithManager(mgr, ctrlOpts); err != nil {
 		return fmt.Errorf("set up DockerHost controller: %w", err)
 	}
 	if f.mode == "node" {

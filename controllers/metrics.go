@@ -25,6 +25,7 @@ type Metrics struct {
 	pollDuration      *prometheus.HistogramVec
 	pollErrors        *prometheus.CounterVec
 	alerts            *prometheus.GaugeVec
+	pollLag           prometheus.Histogram
 	mu                sync.Mutex
 	containersPerHost map[client.ObjectKey][][]string
 }
@@ -52,9 +53,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_poll_errors_total", Help: "Failed polls by reason."}, append(hostLabels, "reason")),
 		alerts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dockwatch_alerts", Help: "Active alerts by state (Pending, Firing)."}, append(hostLabels, "state")),
+		pollLag:           newPollLag(),
 		containersPerHost: map[client.ObjectKey][][]string{},
 	}
-	reg.MustRegister(m.containerCPU, m.containerMemory, m.containerMemPct, m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
+	reg.MustRegister(m.containerCPU, m.containerMemory, m.containerMemPct, m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
 	return m
 }
 
