@@ -41,7 +41,6 @@ const (
 	shardLeaseGarbage = 2 * time.Minute
 )
 
-
 // Shard makes this replica one member of a group that splits DockerHosts
 // between its members: it renews its own Lease, reads the group's Leases
 // from the cache, and owns the hosts that rendezvous hashing over
