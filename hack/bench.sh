@@ -30,7 +30,9 @@ while (($#)); do
     -only) only="$2"; shift 2 ;;
     -only=*) only="${1#-only=}"; shift ;;
     -fleet-*=*) fleet_args+=("-${1#-fleet-}"); shift ;;
-    -fleet-*) fleet_args+=("-${1#-fleet-}" "$2"); shift 2 ;;
+    -fleet-*) # a flag without a value (-fleet-pprof) is followed by another flag or nothing
+      if (($# < 2)) || [[ "$2" == -* ]]; then fleet_args+=("-${1#-fleet-}"); shift
+      else fleet_args+=("-${1#-fleet-}" "$2"); shift 2; fi ;;
     *) snapshot_args+=("$1"); shift ;;
   esac
 done
