@@ -52,6 +52,10 @@ type flags struct {
 	cgroupRoot, procRoot    string
 	concurrency             int
 	retryMaxDelay           time.Duration
+	pprofAddr               string
+	kubeQPS                 float64
+	kubeBurst               int
+	shard                   shardFlags
 }
 
 // defaultRetryMaxDelay is the default of --retry-max-delay.
@@ -88,6 +92,11 @@ func run(f flags) error {
 		return err
 	}
 	cfg := ctrl.GetConfigOrDie()
+	applyRateLimits(cfg, f.kubeQPS, f.kubeBurst)
+	cacheOpts := scope.CacheOptions()
+	if f.shard.enabled {
+		controllers.ShardCacheOptions(&cacheOpts, f.shard.namespace, f.shard.group)
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
@@ -96,7 +105,8 @@ func run(f flags) error {
 		LeaderElectionID:              "dockwatch.io",
 		LeaderElectionNamespace:       f.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         scope.CacheOptions(),
+		Cache:                         cacheOpts,
+		PprofBindAddress:              f.pprofAddr,
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -124,7 +134,13 @@ func run(f flags) error {
 		Metrics:     controllers.NewMetrics(metrics.Registry),
 		Scope:       scope,
 	}
-	if err := reconciler.SetupWithManager(mgr, controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}); err != nil {
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}
+	if f.shard.enabled {
+		if err := addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
+			return err
+		}
+	}
+	if err := reconciler.SetupWithManager(mgr, ctrlOpts); err != nil {
 		return fmt.Errorf("set up DockerHost controller: %w", err)
 	}
 	if f.mode == "node" {

@@ -100,7 +100,7 @@ func TestConnectReportsConfigProblemsAsConfigErrors(t *testing.T) {
 		{"missing Secret", tlsHost(), nil, nil, dockwatchv1.ReasonTLSConfigError, "Secret ns/certs referenced by spec.tls.secretRef not found"},
 		{"Secret without the client key", tlsHost(), []client.Object{certsSecret(map[string][]byte{"tls.crt": certPEM})}, nil,
 			dockwatchv1.ReasonTLSConfigError, "has tls.crt but no client key"},
-		{"engine refuses the spec", tlsHost(), []client.Object{certsSecret(map[string][]byte{"ca.pem": caPEM})}, errors.New("pinned API version 1.12 is older than 1.24"),
+		{"engine refuses the spec", tlsHost(), []client.Object{certsSecret(map[string][]byte{"ca.pem": caPEM, "cert.pem": certPEM, "key.pem": keyPEM})}, errors.New("pinned API version 1.12 is older than 1.24"),
 			dockwatchv1.ReasonInvalidSpec, "cannot connect to tcp://10.0.0.5:2376 as configured: pinned API version 1.12"},
 	}
 	for _, tt := range tests {

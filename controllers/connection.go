@@ -72,6 +72,14 @@ func (c *ConnectionCache) Lookup(key client.ObjectKey, fingerprint string) HostC
 	return nil
 }
 
+// Known reports whether a client was ever built for key (and not forgotten).
+func (c *ConnectionCache) Known(key client.ObjectKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.clients[key]
+	return ok
+}
+
 // Connect builds a client for key from cfg, replacing (and closing) any
 // client built from an older fingerprint.
 func (c *ConnectionCache) Connect(key client.ObjectKey, fingerprint string, cfg docker.Config) (HostClient, error) {

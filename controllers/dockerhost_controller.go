@@ -53,6 +53,14 @@ type DockerHostReconciler struct {
 	Metrics *Metrics
 	// Scope decides which hosts this manager serves (cluster or one node).
 	Scope Scope
+	// Shard, when set, narrows Scope to the hosts this replica owns in a
+	// sharded deployment (see Shard); nil polls every host in scope.
+	Shard ShardOwner
+}
+
+// ShardOwner says whether this replica polls a host.
+type ShardOwner interface {
+	Owns(key client.ObjectKey) bool
 }
 
 // +kubebuilder:rbac:groups=dockwatch.io,resources=dockerhosts,verbs=get;list;watch
@@ -73,6 +81,13 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, fmt.Errorf("get DockerHost %s: %w", req.NamespacedName, err)
 	}
 	if !r.Scope.Serves(host) {
+		return ctrl.Result{}, nil
+	}
+	if r.Shard != nil && !r.Shard.Owns(req.NamespacedName) {
+		// Another replica polls it now. Dropping what we kept means that
+		// if it comes back, alerts are rebuilt from status, not from a
+		// memory that missed the other replica's transitions.
+		r.forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	r.Alerts.seed(host)
@@ -102,6 +117,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.DockerHost) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
 
+	known := r.Connections.Known(client.ObjectKeyFromObject(host))
 	conn, selection, reused, err := r.connect(ctx, host)
 	if err != nil {
 		var cfgErr *configError
@@ -114,10 +130,14 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 		return ctrl.Result{}, err
 	}
 	// An event that changed nothing the poll depends on (a Secret's
-	// metadata, a requeue that raced another) must not poll early.
-	if wait := untilPollDue(host, r.Clock.Now()); reused && wait > 0 {
+	// metadata, a requeue that raced another) must not poll early; nor
+	// must a host this manager sees for the first time (after a restart,
+	// or taken over from another replica) whose schedule is still on:
+	// keeping it spreads polls as before instead of all at once.
+	if wait := untilPollDue(host, r.Clock.Now()); (reused || !known) && wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
+	previousPoll := host.Status.LastPollTime
 
 	snap, took, err := r.poll(ctx, host, conn, selection)
 	if err != nil {
@@ -133,6 +153,7 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	r.watchLifecycle(ctx, host, conn, selection, snap, now)
 	markPolled(host, firstUnmeasured(snap.Skipped))
 	r.Metrics.observePoll(host, took)
+	r.Metrics.observeLag(previousPoll, pollInterval(host), now)
 
 	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "unmeasured", len(snap.Skipped), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
 	return ctrl.Result{RequeueAfter: jitter(pollInterval(host))}, nil

@@ -103,8 +103,8 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 			t.Errorf("event %s lacks its type or annotations: %s %v", e.Reason, e.Type, e.Annotations)
 		}
 	}
-	if !strings.Contains(oom.Message, "hog") || !strings.Contains(oom.Message, "16.0MiB") || oom.Annotations[dockwatchv1.AnnotationExitCode] != "137" {
-		t.Errorf("OOM event %q %v, want the container, its 16.0MiB limit and exit code 137", oom.Message, oom.Annotations)
+	if !strings.Contains(oom.Message, "hog") || !strings.Contains(oom.Message, "16MiB") || oom.Annotations[dockwatchv1.AnnotationExitCode] != "137" {
+		t.Errorf("OOM event %q %v, want the container, its 16MiB limit and exit code 137", oom.Message, oom.Annotations)
 	}
 	if !strings.Contains(exited.Message, "code 7") || exited.Annotations[dockwatchv1.AnnotationExitCode] != "7" {
 		t.Errorf("exit event %q %v, want exit code 7", exited.Message, exited.Annotations)

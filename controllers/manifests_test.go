@@ -28,6 +28,7 @@ func TestRenderedManifestsAreAccepted(t *testing.T) {
 		{"config/default", []string{"CustomResourceDefinition", "Deployment", "ClusterRole", "ServiceAccount", "Service", "Role"}},
 		{"config/agent", []string{"DaemonSet", "ClusterRole", "Role", "RoleBinding", "ServiceAccount", "ConfigMap"}},
 		{"config/agent-cgroup", []string{"DaemonSet", "ClusterRole", "Role"}},
+		{"config/sharded", []string{"Deployment", "Role", "RoleBinding", "ClusterRole"}},
 		{"config/crd", []string{"CustomResourceDefinition"}},
 		{"config/samples", []string{"DockerHost"}},
 	} {

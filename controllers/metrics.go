@@ -30,6 +30,7 @@ type Metrics struct {
 	pollErrors        *prometheus.CounterVec
 	alerts            *prometheus.GaugeVec
 	hostInfo          *hostInfo
+	pollLag           prometheus.Histogram
 	mu                sync.Mutex
 	containersPerHost map[client.ObjectKey][][]string
 }
@@ -78,11 +79,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		alerts: gauge("dockwatch_alerts",
 			"Threshold alerts of a host now active, by state (Pending, Firing), as in status.alerts.", append(hostLabels, "state")),
 		hostInfo:          newHostInfo(),
+		pollLag:           newPollLag(),
 		containersPerHost: map[client.ObjectKey][][]string{},
 	}
 	reg.MustRegister(m.containerCPU, m.containerCPULimit, m.containerMemory, m.containerMemLimit, m.containerMemPct,
 		m.containerThrottle, m.lifecycle,
-		m.hostUp, m.pollDuration, m.pollErrors, m.alerts)
+		m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
 	reg.MustRegister(m.hostInfo.vec)
 	return m
 }

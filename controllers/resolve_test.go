@@ -48,7 +48,7 @@ func firingHost(t *testing.T, ns, name string, n int) client.ObjectKey {
 func resolvedFor(t *testing.T, key client.ObjectKey, reason string) int {
 	n := 0
 	for _, e := range eventsFor(t, key, dockwatchv1.EventThresholdResolved) {
-		if e.Annotations[dockwatchv1.AnnotationReason] == reason {
+		if e.Annotations[dockwatchv1.AnnotationCause] == reason {
 			n++
 		}
 	}

@@ -52,8 +52,9 @@ func TestHungDaemonDoesNotDelayOtherHosts(t *testing.T) {
 	}
 }
 
-// TestInvalidSpecWaitsForAFix gives a label selector the API server cannot
-// check but the controller cannot use: the host reports InvalidSpec with one
+// TestInvalidSpecWaitsForAFix gives a label selector the API server does
+// not check (Exists with values; admission checks only the operator) but
+// the controller cannot use: the host reports InvalidSpec with one
 // event and is not retried until the spec changes.
 func TestInvalidSpecWaitsForAFix(t *testing.T) {
 	requireControlPlane(t)
@@ -62,7 +63,7 @@ func TestInvalidSpecWaitsForAFix(t *testing.T) {
 	fake := dockertest.NewFakeAPI(t, "svc", 2)
 	host := plaintextHost(ns, "bad-selector", fake.Host, "2s")
 	host.Spec.Containers.LabelSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-		{Key: "tier", Operator: "Sometimes", Values: []string{"web"}},
+		{Key: "tier", Operator: metav1.LabelSelectorOpExists, Values: []string{"web"}},
 	}}
 	key := applyHost(t, host)
 	got := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionFalse, dockwatchv1.ReasonInvalidSpec, 20*time.Second)

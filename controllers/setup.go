@@ -16,6 +16,7 @@ import (
 	crhandler "sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 )
@@ -71,6 +72,9 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// RetryBaseDelay and RetryMaxDelay bound the backoff after a failed poll.
 	RetryBaseDelay, RetryMaxDelay time.Duration
+	// Resync, when set, is an extra source of hosts to reconcile now: the
+	// hosts a sharded replica takes over (Shard.Source).
+	Resync source.Source
 }
 
 // SetupWithManager registers the reconciler: it watches DockerHosts (spec
@@ -105,6 +109,9 @@ func (r *DockerHostReconciler) setupWithManager(mgr ctrl.Manager, opts Options, 
 	// (and are granted) no access to Secrets at all.
 	if r.Scope.NodeName == "" {
 		b = b.Watches(&corev1.Secret{}, crhandler.EnqueueRequestsFromMapFunc(r.hostsForSecret), builder.OnlyMetadata)
+	}
+	if opts.Resync != nil {
+		b = b.WatchesRawSource(opts.Resync)
 	}
 	return b.WithOptions(controller.Options{
 		MaxConcurrentReconciles: max(1, opts.MaxConcurrentReconciles),

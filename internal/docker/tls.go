@@ -44,6 +44,10 @@ func IsTLSMaterialError(err error) bool {
 	return ok
 }
 
+// sessionCacheSize is small: a Client talks to one daemon, whose sessions
+// are cached under one key (the server name or address).
+const sessionCacheSize = 4
+
 // clientConfig turns the material into a tls.Config, checking each part on
 // its own so the error says which one is wrong. Key bytes never reach an
 // error message.
@@ -52,6 +56,12 @@ func (m *TLSMaterial) clientConfig() (*tls.Config, error) {
 		MinVersion:         tls.VersionTLS12,
 		ServerName:         m.ServerName,
 		InsecureSkipVerify: m.InsecureSkipVerify, //nolint:gosec // explicit, surfaced opt-out
+		// One cache per Client (New builds a fresh config), kept for the
+		// Client's life: a poll's connections resume the daemon's session
+		// tickets instead of signing a full handshake each. It is not
+		// shared with a client rebuilt after a Secret or spec change, so
+		// new certificates (or a new CA) always get a full handshake.
+		ClientSessionCache: tls.NewLRUClientSessionCache(sessionCacheSize),
 	}
 	if len(m.CA) > 0 {
 		pool, err := caPool(m.CA)

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+)
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
+const clockTicks = 100
+
+// results are the figures of one measurement window.
+type results struct {
+	window                time.Duration
+	cpuCores              float64
+	peakRSS, rss          int64 // bytes
+	ages                  []time.Duration
+	notReady, neverPoll   int // worst sample
+	fullPerSec, resPerSec float64
+	socketsMean           float64
+	socketsMax            int
+	fleetOpenMean         float64
+	patchPerSec           float64
+	postPerSec            float64
+	lagP99                string
+	load                  [2]string
+}
+
+// measure samples the manager, the fleet and the DockerHosts over the window.
+func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc, o options, logf func(string, ...any)) (*results, error) {
+	res := &results{window: o.window, load: [2]string{loadavg(), ""}}
+	cpu0, err := cpuTicks(m.pid())
+	if err != nil {
+		return nil, err
+	}
+	fc0, err := f.counters()
+	if err != nil {
+		return nil, fmt.Errorf("fleet counters: %w", err)
+	}
+	api0 := scrape(m.metrics)
+	start := time.Now()
+	var sockets, open []int
+	nextAges := start
+	for time.Since(start) < o.window {
+		if n, err := socketCount(m.pid()); err == nil {
+			sockets = append(sockets, n)
+		}
+		if c, err := f.counters(); err == nil {
+			open = append(open, int(c.OpenConns))
+		}
+		if time.Now().After(nextAges) {
+			if err := sampleAges(ctx, cp.client, res); err != nil {
+				logf("sample DockerHosts: %v", err)
+			}
+			nextAges = nextAges.Add(10 * time.Second)
+		}
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return nil, err
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	cpu1, err := cpuTicks(m.pid())
+	if err != nil {
+		return nil, err
+	}
+	fc1, err := f.counters()
+	if err != nil {
+		return nil, fmt.Errorf("fleet counters: %w", err)
+	}
+	api1 := scrape(m.metrics)
+	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
+	res.peakRSS, res.rss = memory(m.pid())
+	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
+	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
+	res.socketsMean, res.socketsMax = meanMax(sockets)
+	res.fleetOpenMean, _ = meanMax(open)
+	res.patchPerSec = (api1.patch - api0.patch) / elapsed
+	res.postPerSec = (api1.post - api0.post) / elapsed
+	res.lagP99 = api1.lagP99
+	res.load[1] = loadavg()
+	return res, nil
+}
+
+// sampleAges reads every DockerHost and records now - lastPollTime.
+func sampleAges(ctx context.Context, c client.Client, res *results) error {
+	var hosts dockwatchv1.DockerHostList
+	if err := c.List(ctx, &hosts, client.InNamespace(benchNamespace)); err != nil {
+		return err
+	}
+	now := time.Now()
+	notReady, never := 0, 0
+	for _, h := range hosts.Items {
+		if h.Status.LastPollTime == nil {
+			never++
+			continue
+		}
+		res.ages = append(res.ages, now.Sub(h.Status.LastPollTime.Time))
+		if meta.IsStatusConditionFalse(h.Status.Conditions, dockwatchv1.ConditionReady) {
+			notReady++
+		}
+	}
+	res.notReady, res.neverPoll = max(res.notReady, notReady), max(res.neverPoll, never)
+	return nil
+}
+
+// cpuTicks is the process's user+system time in clock ticks.
+func cpuTicks(pid int) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read manager CPU time: %w", err)
+	}
+	// Fields after the parenthesised command name; utime and stime are 14 and 15.
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime, nil
+}
+
+// memory returns VmHWM (peak RSS) and VmRSS in bytes.
+func memory(pid int) (peak, now int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmHWM:":
+			peak = kb << 10
+		case "VmRSS:":
+			now = kb << 10
+		}
+	}
+	return peak, now
+}
+
+// socketCount counts the process's open sockets.
+func socketCount(pid int) (int, error) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink(dir + "/" + e.Name()); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// apiCounts are the manager's API requests by method, and its lag p99.
+type apiCounts struct {
+	patch, post float64
+	lagP99      string
+}
+
+// scrape reads the manager's metrics endpoint.
+func scrape(addr string) apiCounts {
+	var out apiCounts
+	cl := http.Client{Timeout: 10 * time.Second}
+	resp, err := cl.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	var buckets [][2]float64
+	s := bufio.NewScanner(resp.Body)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	for s.Scan() {
+		line := s.Text()
+		name, value, ok := metricLine(line)
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, "rest_client_requests_total{") && strings.Contains(name, `method="PATCH"`):
+			out.patch += value
+		case strings.HasPrefix(name, "rest_client_requests_total{") && strings.Contains(name, `method="POST"`):
+			out.post += value
+		case strings.HasPrefix(name, "dockwatch_poll_lag_seconds_bucket{"):
+			le := name[strings.Index(name, `le="`)+4:]
+			bound, _ := strconv.ParseFloat(le[:strings.IndexByte(le, '"')], 64)
+			if strings.HasPrefix(le, "+Inf") {
+				bound = -1
+			}
+			buckets = append(buckets, [2]float64{bound, value})
+		}
+	}
+	out.lagP99 = quantileBucket(buckets, 0.99)
+	return out
+}
+
+// metricLine splits a Prometheus text line into series and value.
+func metricLine(line string) (string, float64, bool) {
+	if strings.HasPrefix(line, "#") {
+		return "", 0, false
+	}
+	i := strings.LastIndexByte(line, ' ')
+	if i < 0 {
+		return "", 0, false
+	}
+	v, err := strconv.ParseFloat(line[i+1:], 64)
+	return line[:i], v, err == nil
+}
+
+// quantileBucket names the histogram bucket holding quantile q ("≤ 5s").
+func quantileBucket(buckets [][2]float64, q float64) string {
+	if len(buckets) == 0 {
+		return "n/a"
+	}
+	total := buckets[len(buckets)-1][1]
+	for _, b := range buckets {
+		if b[1] >= q*total {
+			if b[0] < 0 {
+				return "> 300s"
+			}
+			return fmt.Sprintf("<= %gs", b[0])
+		}
+	}
+	return "n/a"
+}
+
+// meanMax of a series of counts.
+func meanMax(xs []int) (float64, int) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	sum := 0
+	for _, x := range xs {
+		sum += x
+	}
+	return float64(sum) / float64(len(xs)), slices.Max(xs)
+}
+
+// percentile of durations (nearest rank).
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(p*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// loadavg is the machine's 1-minute load average, to state load conditions.
+func loadavg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(raw))[0]
+}

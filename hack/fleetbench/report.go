@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+// Targets from issue 9, for the pass/miss column.
+const (
+	targetAgeP99 = 35 * time.Second
+	targetCores  = 0.5
+	targetRSS    = 200 << 20
+)
+
+// writeReport prints the fleet figures and whether each target is met.
+func writeReport(out io.Writer, o options, r *results) {
+	p50, p99 := percentile(r.ages, 0.50), percentile(r.ages, 0.99)
+	fmt.Fprintf(out, "fleet: %d hosts x %d containers (%d busy), %s interval, mutual TLS, manager default flags; %s window after %s warm-up\n",
+		o.hosts, o.containers, o.busy, o.interval, r.window, o.warmup)
+	fmt.Fprintf(out, "machine: %d CPUs, load average %s at start, %s at end (fake fleet and API server on the same machine)\n",
+		runtime.NumCPU(), r.load[0], r.load[1])
+	row := func(name, value, target string, ok bool) {
+		verdict := ""
+		if target != "" {
+			verdict = "met"
+			if !ok {
+				verdict = "MISSED"
+			}
+		}
+		fmt.Fprintf(out, "  %-34s %-32s %-12s %s\n", name, value, target, verdict)
+	}
+	row("poll age p50 / p99", fmt.Sprintf("%.1fs / %.1fs", p50.Seconds(), p99.Seconds()), "p99 <= 35s", p99 <= targetAgeP99)
+	row("hosts Ready=False / never polled", fmt.Sprintf("%d / %d (worst sample)", r.notReady, r.neverPoll), "0", r.notReady == 0 && r.neverPoll == 0)
+	row("poll lag p99 (histogram)", r.lagP99, "", true)
+	row("manager CPU", fmt.Sprintf("%.3f cores", r.cpuCores), "< 0.5", r.cpuCores < targetCores)
+	row("manager peak RSS (VmHWM)", fmt.Sprintf("%.0f MiB (now %.0f MiB)", mib(r.peakRSS), mib(r.rss)), "< 200 MiB", r.peakRSS < targetRSS)
+	row("TLS handshakes/s full / resumed", fmt.Sprintf("%.2f / %.1f", r.fullPerSec, r.resPerSec), "", true)
+	row("manager sockets mean / max", fmt.Sprintf("%.0f / %d", r.socketsMean, r.socketsMax), "", true)
+	row("fleet connections open (mean)", fmt.Sprintf("%.0f", r.fleetOpenMean), "", true)
+	row("API writes/s PATCH / POST", fmt.Sprintf("%.1f / %.1f", r.patchPerSec, r.postPerSec), "", true)
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
