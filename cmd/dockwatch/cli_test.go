@@ -84,7 +84,7 @@ func TestStatsJSONWithNothingSelectedIsAnEmptyArray(t *testing.T) {
 
 func TestStatsTablePrintsDockerColumns(t *testing.T) {
 	fake := dockertest.NewFakeAPI(t, "app", 3)
-	r := runCLI(t, map[string]string{"DOCKER_HOST": fake.Host}, "stats", "--interval", "10ms", "--filter", "name=app-[12]")
+	r := runCLI(t, map[string]string{"DOCKER_HOST": fake.Host}, "stats", "--no-stream", "--interval", "10ms", "--filter", "name=app-[12]")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -102,7 +102,7 @@ func TestStatsTablePrintsDockerColumns(t *testing.T) {
 			t.Errorf("line %d\n got %q\nwant %q", i, got, want[i])
 		}
 	}
-	if r2 := runCLI(t, map[string]string{"DOCKER_HOST": fake.Host}, "stats", "--interval", "10ms", "--no-trunc", "--filter", "name=app-0"); !strings.Contains(r2.stdout, fakeID(1)+" ") {
+	if r2 := runCLI(t, map[string]string{"DOCKER_HOST": fake.Host}, "stats", "--no-stream", "--interval", "10ms", "--no-trunc", "--filter", "name=app-0"); !strings.Contains(r2.stdout, fakeID(1)+" ") {
 		t.Errorf("--no-trunc did not print the full ID:\n%s", r2.stdout)
 	}
 }
@@ -203,7 +203,7 @@ func TestInterruptedStatsExits130(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	e := env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr}
 	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-	code := run(ctx, []string{"-H", fake.Host, "stats", "--interval", "1h"}, e)
+	code := run(ctx, []string{"-H", fake.Host, "stats", "--no-stream", "--interval", "1h"}, e)
 	if code != 130 || stderr.String() != "dockwatch: interrupted\n" || stdout.Len() != 0 {
 		t.Errorf("exit %d, stderr %q, stdout %q; want 130 and one line", code, stderr.String(), stdout.String())
 	}

@@ -24,23 +24,23 @@ func cliDockerHabits(t *testing.T, d *dockertest.Daemon) {
 		return out
 	}
 	t.Run("stats NAME selects that container, as docker stats does", func(t *testing.T) {
-		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "db"))); strings.Join(got, ",") != "db" {
+		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--no-stream", "db"))); strings.Join(got, ",") != "db" {
 			t.Errorf("stats db listed %v", got)
 		}
 	})
 	t.Run("stats ID-PREFIX selects that container", func(t *testing.T) {
-		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", web[:12], "db"))); strings.Join(got, ",") != "web-1,db" {
+		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--no-stream", web[:12], "db"))); strings.Join(got, ",") != "web-1,db" {
 			t.Errorf("stats %s db listed %v", web[:12], got)
 		}
 	})
 	t.Run("stats of an unknown container fails with docker's words", func(t *testing.T) {
-		expectOneLineFailure(t, execCLI(t, plain, "stats", "nosuch"), "dockwatch: no such container: nosuch")
+		expectOneLineFailure(t, execCLI(t, plain, "stats", "--no-stream", "nosuch"), "dockwatch: no such container: nosuch")
 	})
 	t.Run("--filter name= is a substring, as in docker", func(t *testing.T) {
-		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--filter", "name=eb"))); strings.Join(got, ",") != "web-1" {
+		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--no-stream", "--filter", "name=eb"))); strings.Join(got, ",") != "web-1" {
 			t.Errorf("--filter name=eb listed %v", got)
 		}
-		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--filter", "name=w*"))); strings.Join(got, ",") != "web-1" {
+		if got := names(t, mustSucceed(t, execCLI(t, plain, "stats", "--no-stream", "--filter", "name=w*"))); strings.Join(got, ",") != "web-1" {
 			t.Errorf("--filter name=w* listed %v", got)
 		}
 	})

@@ -44,7 +44,7 @@ func TestCLIAgainstRealTLSDaemon(t *testing.T) {
 		checkStatsJSON(t, mustSucceed(t, execCLI(t, machineEnv, "stats", "--json", "--filter", "name=idle")))
 	})
 	t.Run("stats table agrees with docker stats", func(t *testing.T) {
-		r := mustSucceed(t, execCLI(t, nil, "--tls-dir", d.CertDir, "--host", d.Host, "stats", "--filter", "name=idle"))
+		r := mustSucceed(t, execCLI(t, nil, "--tls-dir", d.CertDir, "--host", d.Host, "stats", "--no-stream", "--filter", "name=idle"))
 		dockerMem := d.Docker(t, "stats", "--no-stream", "--format", "{{.MemUsage}}", "idle")
 		_, dockerLimit, _ := strings.Cut(dockerMem, " / ")
 		if !strings.Contains(r.stdout, " / "+dockerLimit+" ") || !strings.Contains(r.stdout, "idle") {

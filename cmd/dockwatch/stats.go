@@ -14,10 +14,16 @@ import (
 )
 
 // statsLong is `dockwatch stats --help`'s description.
-const statsLong = `Show the utilization of running containers, like 'docker stats --no-stream':
-all of them, or the containers named (names or ID prefixes, as docker takes
-them). CPU % needs two samples, so two snapshots are taken --interval apart;
-100% is one full core.
+const statsLong = `Show the utilization of running containers, like 'docker stats': all of
+them, or the containers named (names or ID prefixes, as docker takes them).
+By default a live table is redrawn every --interval until Ctrl-C; the first
+table has no CPU % yet (it needs two samples). --no-stream prints one table:
+two snapshots are taken --interval apart. 100% is one full core.
+
+--format takes a Go template with docker's placeholders ({{.Container}},
+{{.Name}}, {{.ID}}, {{.CPUPerc}}, {{.MemUsage}}, {{.MemPerc}}, {{.NetIO}},
+{{.BlockIO}}, {{.PIDs}}); 'table ...' adds a header row, 'json' prints one
+JSON object per container per line. --json prints one document and exits.
 
 --filter name=VALUE matches names containing VALUE, as docker does; a VALUE
 with glob characters (* ? [) is a glob on the whole name instead, e.g.
@@ -28,11 +34,10 @@ must all hold (label-selector syntax: env=prod, 'tier in (web,api)', !debug).`
 // snapshots closer than that can land in the same tick and give no CPU.
 const defaultInterval = time.Second
 
-// statsFlags are the options of the stats command. Issue 11's --format and
-// streaming add their fields here; --no-stream is accepted (and the only
-// behaviour) today.
+// statsFlags are the options of the stats command.
 type statsFlags struct {
 	filters            []string
+	format             string
 	all, json, noTrunc bool
 	noStream           bool
 	interval           time.Duration
@@ -44,8 +49,9 @@ func (s *statsFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&s.all, "all", "a", false, "Include stopped containers (without figures)")
 	fs.BoolVar(&s.json, "json", false, "Print one JSON document instead of a table")
 	fs.BoolVar(&s.noTrunc, "no-trunc", false, "Print full container IDs")
-	fs.BoolVar(&s.noStream, "no-stream", true, "Print one table and exit (the only mode for now)")
-	fs.DurationVar(&s.interval, "interval", defaultInterval, "Time between the two samples, with a unit (the daemon samples once a second, so keep it >= 1s)")
+	fs.BoolVar(&s.noStream, "no-stream", false, "Print one table and exit instead of redrawing it")
+	fs.StringVar(&s.format, "format", "", "Format output with a Go `template` ('table ...' adds a header row; 'json' prints JSON lines)")
+	fs.DurationVar(&s.interval, "interval", defaultInterval, "Time between samples and redraws, with a unit (the daemon samples once a second, so keep it >= 1s)")
 }
 
 // newStatsCommand is `dockwatch stats [CONTAINER...]`.
@@ -63,14 +69,16 @@ func newStatsCommand(g *globalFlags, e env) *cobra.Command {
 	return cmd
 }
 
-// runStats takes two snapshots --interval apart and prints the second,
+// runStats streams a redrawn table (see streamStats) or, with --no-stream
+// or --json, takes two snapshots --interval apart and prints the second,
 // whose CPU figures are computed against the first.
 func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFlags, e env) error {
 	if opts.interval <= 0 {
 		return usageErrorf("--interval must be positive, got %s", opts.interval)
 	}
-	if !opts.noStream {
-		return usageErrorf("streaming is not implemented yet: dockwatch stats prints once (--no-stream)")
+	render, err := chooseRender(opts)
+	if err != nil {
+		return err
 	}
 	sel, err := parseFilters(opts.filters, opts.all)
 	if err != nil {
@@ -81,6 +89,9 @@ func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFl
 		return err
 	}
 	defer client.Close()
+	if !opts.noStream && !opts.json {
+		return streamStats(ctx, client, sel, names, opts.interval, e, render)
+	}
 	snap, err := snapshotPair(ctx, client, sel, opts.interval)
 	if err != nil {
 		return err
@@ -92,7 +103,27 @@ func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFl
 	if opts.json {
 		return writeJSON(e.stdout, snap)
 	}
-	return writeTable(e.stdout, snap.Containers, snap.Daemon.OSType, opts.noTrunc)
+	return render(e.stdout, snap.Containers, snap.Daemon.OSType)
+}
+
+// chooseRender picks the output: the --format template when given, else
+// docker's default table.
+func chooseRender(opts *statsFlags) (renderFunc, error) {
+	if opts.format == "" {
+		return func(out io.Writer, cs []docker.ContainerStats, osType string) error {
+			return writeTable(out, cs, osType, opts.noTrunc)
+		}, nil
+	}
+	if opts.json {
+		return nil, usageErrorf("--json and --format cannot be combined")
+	}
+	f, err := parseFormat(opts.format)
+	if err != nil {
+		return nil, err
+	}
+	return func(out io.Writer, cs []docker.ContainerStats, osType string) error {
+		return f.render(out, cs, osType, opts.noTrunc)
+	}, nil
 }
 
 // snapshotPair takes the baseline snapshot, waits, and returns the second.
