@@ -14,6 +14,7 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing_norecs+=(prometheus)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v kubectl >/dev/null 2>&1 || echo "install-deps: no kubectl on PATH; hack/setup-envtest.sh will build one"
 
 all=("${missing[@]}" "${missing_norecs[@]}")
