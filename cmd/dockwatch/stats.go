@@ -76,7 +76,7 @@ func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFl
 	if opts.interval <= 0 {
 		return usageErrorf("--interval must be positive, got %s", opts.interval)
 	}
-	render, err := chooseRender(opts)
+	render, err := chooseRender(opts, names)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func runStats(ctx context.Context, names []string, opts *statsFlags, g *globalFl
 
 // chooseRender picks the output: the --format template when given, else
 // docker's default table.
-func chooseRender(opts *statsFlags) (renderFunc, error) {
+func chooseRender(opts *statsFlags, names []string) (renderFunc, error) {
 	if opts.format == "" {
 		return func(out io.Writer, cs []docker.ContainerStats, osType string) error {
 			return writeTable(out, cs, osType, opts.noTrunc)
@@ -121,6 +121,7 @@ func chooseRender(opts *statsFlags) (renderFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.args = names
 	return func(out io.Writer, cs []docker.ContainerStats, osType string) error {
 		return f.render(out, cs, osType, opts.noTrunc)
 	}, nil

@@ -82,7 +82,7 @@ func TestStatsStreamsUnderATerminalLikeDockerStats(t *testing.T) {
 // (memory usage moves, so only its limit part is compared); CPU within
 // 20 points, since the two samples are taken at different moments.
 func compareWithDocker(t *testing.T, d *dockertest.Daemon) {
-	format := `{{.Name}}|{{.ID}}|{{.MemUsage}}|{{.PIDs}}|{{.CPUPerc}}`
+	format := `{{.Name}}|{{.ID}}|{{.MemUsage}}|{{.PIDs}}|{{.CPUPerc}}|{{.Container}}|{{.MemPerc}}`
 	ours := mustSucceed(t, execCLI(t, map[string]string{"DOCKER_HOST": d.UnixHost},
 		"stats", "--no-stream", "--format", format, "busy", "idle")).stdout
 	theirs := d.Docker(t, "stats", "--no-stream", "--format", format, "busy", "idle")
@@ -93,8 +93,8 @@ func compareWithDocker(t *testing.T, d *dockertest.Daemon) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g[0] != w[0] || g[1] != w[1] || g[3] != w[3] {
-			t.Errorf("name/ID/PIDs: dockwatch %q, docker %q", g, w)
+		if g[0] != w[0] || g[1] != w[1] || g[3] != w[3] || g[5] != w[5] {
+			t.Errorf("name/ID/PIDs/Container: dockwatch %q, docker %q", g, w)
 		}
 		if limit(g[2]) != limit(w[2]) {
 			t.Errorf("%s: memory limit %q, docker %q", g[0], g[2], w[2])
@@ -132,7 +132,7 @@ func streamIntoPipe(t *testing.T, dockerHost string) {
 func splitRows(out string) [][]string {
 	var rows [][]string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Split(strings.TrimSpace(l), "|"); len(f) == 5 {
+		if f := strings.Split(strings.TrimSpace(l), "|"); len(f) == 7 {
 			rows = append(rows, f)
 		}
 	}

@@ -25,10 +25,20 @@ type statsRow struct {
 	c       docker.ContainerStats
 	osType  string
 	noTrunc bool
+	asGiven string // the command-line argument naming c, if any
 }
 
-// Container is the container's short ID (its full ID with --no-trunc).
-func (r statsRow) Container() string { return r.ID() }
+// Container is the container as named on the command line, else its
+// 12-character ID (even with --no-trunc), as docker stats prints it.
+func (r statsRow) Container() string {
+	if r.asGiven != "" {
+		return r.asGiven
+	}
+	if len(r.c.ID) > 12 {
+		return r.c.ID[:12]
+	}
+	return r.c.ID
+}
 
 // Name is the container's name without docker's leading slash.
 func (r statsRow) Name() string { return strings.TrimPrefix(r.c.Name, "/") }
@@ -112,6 +122,7 @@ type statsFormat struct {
 	tmpl  *template.Template
 	table bool
 	json  bool
+	args  []string // the containers named on the command line
 }
 
 // parseFormat parses a --format value as docker does: "json", "table ..."
@@ -143,8 +154,13 @@ const defaultTableFormat = "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.
 // render writes every container through the format, aligned with the same
 // tabwriter settings as the docker CLI (minimum width 10, padding 3).
 func (f *statsFormat) render(out io.Writer, containers []docker.ContainerStats, osType string, noTrunc bool) error {
+	rows := make([]statsRow, len(containers))
+	given := namesGiven(containers, f.args)
+	for i, c := range containers {
+		rows[i] = statsRow{c: c, osType: osType, noTrunc: noTrunc, asGiven: given[c.ID]}
+	}
 	if f.json {
-		return writeJSONLines(out, containers, osType, noTrunc)
+		return writeJSONLines(out, rows)
 	}
 	var buf bytes.Buffer
 	w := tabwriter.NewWriter(&buf, 10, 1, 3, ' ', 0)
@@ -153,8 +169,8 @@ func (f *statsFormat) render(out io.Writer, containers []docker.ContainerStats, 
 			return fmt.Errorf("render --format header: %w", err)
 		}
 	}
-	for _, c := range containers {
-		if err := f.tmpl.Execute(w, statsRow{c: c, osType: osType, noTrunc: noTrunc}); err != nil {
+	for _, r := range rows {
+		if err := f.tmpl.Execute(w, r); err != nil {
 			return usageErrorf("--format: %v", err)
 		}
 	}
@@ -167,10 +183,9 @@ func (f *statsFormat) render(out io.Writer, containers []docker.ContainerStats, 
 
 // writeJSONLines prints one JSON object per container, keyed by docker's
 // placeholder names, as `docker stats --format json` does.
-func writeJSONLines(out io.Writer, containers []docker.ContainerStats, osType string, noTrunc bool) error {
+func writeJSONLines(out io.Writer, rows []statsRow) error {
 	enc := json.NewEncoder(out)
-	for _, c := range containers {
-		r := statsRow{c: c, osType: osType, noTrunc: noTrunc}
+	for _, r := range rows {
 		obj := map[string]string{
 			"Container": r.Container(), "Name": r.Name(), "ID": r.ID(), "CPUPerc": r.CPUPerc(),
 			"MemUsage": r.MemUsage(), "MemPerc": r.MemPerc(), "NetIO": r.NetIO(), "BlockIO": r.BlockIO(), "PIDs": r.PIDs(),
@@ -180,4 +195,16 @@ func writeJSONLines(out io.Writer, containers []docker.ContainerStats, osType st
 		}
 	}
 	return nil
+}
+
+// namesGiven maps container IDs to the argument that named them, so
+// {{.Container}} prints what the user typed, as docker does.
+func namesGiven(containers []docker.ContainerStats, args []string) map[string]string {
+	given := make(map[string]string, len(args))
+	for _, arg := range args {
+		if c, err := findContainer(containers, arg); err == nil && given[c.ID] == "" {
+			given[c.ID] = arg
+		}
+	}
+	return given
 }

@@ -53,6 +53,22 @@ func TestFormatPlaceholdersRenderAsDockerDoes(t *testing.T) {
 	}
 }
 
+func TestFormatContainerIsTheNameAsGivenElseTheShortID(t *testing.T) {
+	f, err := parseFormat("{{.Container}} {{.ID}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sampleContainer(nil)
+	c.Name = "web-1" // the engine hands names over without docker's slash
+	for args, want := range map[string]string{"": "abababababab " + c.ID, "web-1": "web-1 " + c.ID, "ababab": "ababab " + c.ID} {
+		f.args = strings.Fields(args)
+		var out bytes.Buffer
+		if err := f.render(&out, []docker.ContainerStats{c}, "linux", true); err != nil || out.String() != want+"\n" {
+			t.Errorf("args %q with --no-trunc: %q (%v), want %q", args, out.String(), err, want)
+		}
+	}
+}
+
 func TestFormatMissingCPUShowsDockersPlaceholder(t *testing.T) {
 	if got := renderWith(t, "{{.CPUPerc}}", sampleContainer(nil)); got != "--\n" {
 		t.Errorf("CPUPerc without a figure = %q, want --", got)
