@@ -1,5 +1,5 @@
 // Command dockwatch reads container utilization from one Docker daemon, as
-// `docker stats --no-stream` shows it, using the same connection flags and
+// `docker stats` shows it, using the same connection flags and
 // DOCKER_* variables as the docker CLI (so `eval $(docker-machine env NAME)`
 // just works). It only reads: the client refuses every write request.
 //
