@@ -1,12 +1,6 @@
 package controllers
 
 import (
-	"os"
-	"runtime"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,8 +20,7 @@ func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
 	requireControlPlane(t)
 	ns := newNamespace(t)
 	startManager(t, Scope{})
-	resetPeakRSS()
-	mem := watchHeap()
+	mem := dockertest.WatchMemory()
 
 	wedged := dockertest.NewHostileAPI(t, "wedged", 5)
 	wedged.HangStatsOf(0)
@@ -65,8 +58,7 @@ func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
 			}
 		}
 	}
-	heap := mem.finish()
-	rss := peakRSSMiB()
+	heap, rss := mem.Finish()
 	t.Logf("6 hostile hosts beside 2 healthy for %s: peak heap in use %.0f MiB, peak RSS %.0f MiB (fakes and test clients included)", watch, heap, rss)
 	for _, key := range healthy {
 		times := polls[key]
@@ -84,58 +76,4 @@ func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
 	if heap >= 200 {
 		t.Errorf("peak heap %.0f MiB beside hostile hosts, want < 200 MiB", heap)
 	}
-}
-
-// heapWatch samples the heap in use every few milliseconds until finished.
-type heapWatch struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-func watchHeap() *heapWatch {
-	w := &heapWatch{stop: make(chan struct{})}
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > w.peak.Load() {
-				w.peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}()
-	return w
-}
-
-// finish stops sampling and returns the peak heap in use in MiB.
-func (w *heapWatch) finish() float64 {
-	close(w.stop)
-	w.wg.Wait()
-	return float64(w.peak.Load()) / (1 << 20)
-}
-
-// resetPeakRSS resets this process's VmHWM, so that peakRSSMiB measures
-// from now (Linux: writing 5 to clear_refs).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSSMiB is VmHWM from /proc/self/status, 0 where it is not available.
-func peakRSSMiB() float64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

@@ -36,6 +36,11 @@ const (
 	DefaultShardLeaseDuration = 15 * time.Second
 	DefaultShardRenewInterval = 5 * time.Second
 	shardTick                 = time.Second
+	// shardJoinGrace is how long a replica waits after its Lease first
+	// exists before it owns anything: long enough for the others to read
+	// the new member (every shardTick) and finish a poll already under
+	// way, so two replicas never poll (and fire alerts for) a host at once.
+	shardJoinGrace = 5 * time.Second
 	// shardLeaseGarbage is how long past its expiry a dead member's Lease
 	// stays before a survivor deletes it.
 	shardLeaseGarbage = 2 * time.Minute
@@ -60,6 +65,7 @@ type Shard struct {
 	mu          sync.RWMutex
 	members     []string
 	renewedAt   time.Time // last successful renewal of our own Lease
+	joinedAt    time.Time // first successful renewal, for shardJoinGrace
 	initialised bool
 }
 
@@ -221,6 +227,9 @@ func (s *Shard) renewed(lease *coordinationv1.Lease) error {
 	s.lease = lease
 	s.mu.Lock()
 	s.renewedAt = s.Clock.Now()
+	if s.joinedAt.IsZero() {
+		s.joinedAt = s.renewedAt
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -243,10 +252,12 @@ func (s *Shard) follow(ctx context.Context) error {
 		before = nil // owned nothing so far
 	}
 	changed := !wasInitialised || !slices.Equal(before, live)
-	s.members, s.initialised = live, !s.renewedAt.IsZero()
+	s.members = live
+	s.initialised = !s.joinedAt.IsZero() && s.Clock.Since(s.joinedAt) >= shardJoinGrace
+	changed = changed && s.initialised
 	s.mu.Unlock()
 	s.membGauge.Set(float64(len(live)))
-	if !changed || s.renewedAt.IsZero() {
+	if !changed {
 		return s.countOwned(ctx)
 	}
 	s.Log.Info("Shard membership changed", "members", live, "before", before)

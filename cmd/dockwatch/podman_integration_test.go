@@ -78,25 +78,45 @@ func TestCLIAgainstRealPodman(t *testing.T) {
 		// the window. Reading it inside our window instead measured the
 		// podman stats runs' own contention: 61% against our 98%.
 		names := []string{"pburn", "phalf", "pidle"}
-		before, from := p.Stats(t, names...)
-		ours := podmanStatsJSONEvery(t, hostEnv, "p*", podmanAgreementInterval)
-		theirs, to := p.Stats(t, names...)
-		for _, c := range ours.Containers {
-			want := theirs[c.Name]
-			window := dockertest.WindowCPUPercent(before[c.Name], want, from, to)
-			t.Logf("%s: dockwatch CPU %s mem %d/%d | podman stats CPU %.2f%% over the window (%.2f%% since start) mem %d/%d",
-				c.Name, cpuText(c.CPUPercent), c.MemoryUsageBytes, c.MemoryLimitBytes, window, want.CPUPercent, want.MemUsage, want.MemLimit)
-			if c.CPUPercent == nil || math.Abs(*c.CPUPercent-window) > podmanCLIAgreement {
-				t.Errorf("%s: CPU %s vs podman stats %.2f%% over the same window: more than %.0f points apart", c.Name, cpuText(c.CPUPercent), window, podmanCLIAgreement)
+		var problems []string
+		for attempt := 1; attempt <= podmanAttempts; attempt++ {
+			problems = podmanAgreement(t, p, hostEnv, names)
+			if len(problems) == 0 {
+				return
 			}
-			if c.MemoryLimitBytes != want.MemLimit || c.PIDs != want.PIDs {
-				t.Errorf("%s: limit %d pids %d vs podman stats %d, %d", c.Name, c.MemoryLimitBytes, c.PIDs, want.MemLimit, want.PIDs)
-			}
+			t.Logf("attempt %d: %s", attempt, strings.Join(problems, "; "))
 		}
-		if len(ours.Containers) != 3 {
-			t.Errorf("%d containers in dockwatch stats, want 3", len(ours.Containers))
-		}
+		t.Errorf("no run of %d agreed with podman stats: %s", podmanAttempts, strings.Join(problems, "; "))
 	})
+}
+
+// podmanAgreement runs `dockwatch stats` once between two readings of
+// Podman's own counters and says where the two disagree (nil when they
+// agree): CPU beyond podmanCLIAgreement over the window, limits and PIDs
+// exactly. A run whose window was disturbed by other load is tried again,
+// as the bands are (cliCPUReadings): load from other tests is load.
+func podmanAgreement(t *testing.T, p *dockertest.Podman, hostEnv map[string]string, names []string) []string {
+	t.Helper()
+	before, from := p.Stats(t, names...)
+	ours := podmanStatsJSONEvery(t, hostEnv, "p*", podmanAgreementInterval)
+	theirs, to := p.Stats(t, names...)
+	var problems []string
+	for _, c := range ours.Containers {
+		want := theirs[c.Name]
+		window := dockertest.WindowCPUPercent(before[c.Name], want, from, to)
+		t.Logf("%s: dockwatch CPU %s mem %d/%d | podman stats CPU %.2f%% over the window (%.2f%% since start) mem %d/%d",
+			c.Name, cpuText(c.CPUPercent), c.MemoryUsageBytes, c.MemoryLimitBytes, window, want.CPUPercent, want.MemUsage, want.MemLimit)
+		if c.CPUPercent == nil || math.Abs(*c.CPUPercent-window) > podmanCLIAgreement {
+			problems = append(problems, fmt.Sprintf("%s: CPU %s vs podman stats %.2f%% over the same window: more than %.0f points apart", c.Name, cpuText(c.CPUPercent), window, podmanCLIAgreement))
+		}
+		if c.MemoryLimitBytes != want.MemLimit || c.PIDs != want.PIDs {
+			problems = append(problems, fmt.Sprintf("%s: limit %d pids %d vs podman stats %d, %d", c.Name, c.MemoryLimitBytes, c.PIDs, want.MemLimit, want.PIDs))
+		}
+	}
+	if len(ours.Containers) != len(names) {
+		problems = append(problems, fmt.Sprintf("%d containers in dockwatch stats, want %d", len(ours.Containers), len(names)))
+	}
+	return problems
 }
 
 // cliCPUReadings runs `dockwatch stats --json` up to podmanAttempts times

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,60 +17,6 @@ import (
 
 	"github.com/dockwatch/dockwatch/internal/dockertest"
 )
-
-// peakMemory samples the heap every few milliseconds until stopped, and
-// reads the process's peak RSS (VmHWM) at the end.
-type peakMemory struct {
-	heap atomic.Uint64
-	stop chan struct{}
-	done sync.WaitGroup
-}
-
-func watchMemory() *peakMemory {
-	// Reset VmHWM, so the peak is this case's, not that of tests that ran
-	// earlier in the same process (Linux >= 4.0; harmless elsewhere).
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	p := &peakMemory{stop: make(chan struct{})}
-	p.done.Add(1)
-	go func() {
-		defer p.done.Done()
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > p.heap.Load() {
-				p.heap.Store(m.HeapInuse)
-			}
-			select {
-			case <-p.stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	return p
-}
-
-// finish stops sampling and returns the peak heap in use and peak RSS, in MiB.
-func (p *peakMemory) finish() (heapMiB, rssMiB float64) {
-	close(p.stop)
-	p.done.Wait()
-	return float64(p.heap.Load()) / (1 << 20), peakRSSMiB()
-}
-
-// peakRSSMiB is VmHWM from /proc/self/status, 0 where it is not available.
-func peakRSSMiB() float64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
 
 // hostileFleet starts every hostile-body host of the fault suite: endless
 // and oversized bodies on every path, megabyte strings everywhere, and
@@ -168,7 +113,7 @@ func TestFaultHostileBodiesFromEveryHostAtOnceStayBounded(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(180 << 20))
 	runtime.GC()
 	debug.FreeOSMemory()
-	mem := watchMemory()
+	mem := dockertest.WatchMemory()
 	var failed atomic.Int32
 	for round := 0; round < 3; round++ {
 		var wg sync.WaitGroup
@@ -185,7 +130,7 @@ func TestFaultHostileBodiesFromEveryHostAtOnceStayBounded(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	heap, rss := mem.finish()
+	heap, rss := mem.Finish()
 	t.Logf("%d hostile hosts polled at once, 3 rounds: peak heap in use %.0f MiB, peak RSS %.0f MiB (%d polls reported a problem)",
 		len(hosts), heap, rss, failed.Load())
 	fmt.Fprintf(os.Stderr, "MEASURED hostile-bodies peak heap %.0f MiB, peak RSS %.0f MiB, %d hosts\n", heap, rss, len(hosts))

@@ -97,7 +97,10 @@ func (f *FakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/_ping":
 		_, _ = w.Write([]byte("OK"))
 	case path == "/version":
-		writeJSON(w, map[string]any{"Version": "20.10.24-fake", "ApiVersion": fakeAPIVersion, "MinAPIVersion": "1.12", "Os": "linux", "KernelVersion": "6.1.0-fake"})
+		// As Engine 20.10 does, /version names the engine component, so
+		// dockwatch knows it is Docker (and keeps docker stats' CPU formula).
+		writeJSON(w, map[string]any{"Version": "20.10.24-fake", "ApiVersion": fakeAPIVersion, "MinAPIVersion": "1.12", "Os": "linux", "KernelVersion": "6.1.0-fake",
+			"Platform": map[string]string{"Name": "Docker Engine - Community"}, "Components": []map[string]string{{"Name": "Engine", "Version": "20.10.24-fake"}}})
 	case path == "/info":
 		writeJSON(w, map[string]any{"ServerVersion": "20.10.24-fake", "OSType": "linux", "KernelVersion": "6.1.0-fake", "NCPU": 64, "MemTotal": int64(256 << 30), "ContainersRunning": len(f.names)})
 	case path == "/containers/json":

@@ -39,7 +39,8 @@ func (d *Daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("OK"))
 	case path == "/version":
 		writeJSON(w, map[string]any{"Version": "20.10.24-fake", "ApiVersion": apiVersion, "MinAPIVersion": "1.12",
-			"Os": "linux", "Arch": "amd64", "KernelVersion": "6.1.0-fake"})
+			"Os": "linux", "Arch": "amd64", "KernelVersion": "6.1.0-fake",
+			"Platform": map[string]string{"Name": "Docker Engine - Community"}, "Components": []map[string]string{{"Name": "Engine", "Version": "20.10.24-fake"}}})
 	case path == "/info":
 		writeJSON(w, map[string]any{"ServerVersion": "20.10.24-fake", "OSType": "linux", "KernelVersion": "6.1.0-fake",
 			"NCPU": engineNCPU, "MemTotal": int64(16 << 30), "ContainersRunning": d.fleet.opts.Containers, "Name": d.name()})
