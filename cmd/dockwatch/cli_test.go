@@ -62,7 +62,9 @@ func TestStatsJSONHasTheDocumentedShape(t *testing.T) {
     "apiVersion": "1.41",
     "os": "linux",
     "ncpu": 64,
-    "memTotalBytes": 274877906944
+    "memTotalBytes": 274877906944,
+    "engine": "Docker",
+    "engineVersion": "20.10.24-fake"
   },
   "containers": [
 ` + container(1, "app-0") + ",\n" + container(2, "app-1") + `
