@@ -214,12 +214,13 @@ func (w wireEvent) event() (Event, bool) {
 	if action == "" && w.Type == "" { // pre-1.22 shape
 		action, id, w.Type = w.Status, w.ID, "container"
 	}
-	if w.Type != "container" || action == "" || id == "" {
-		return Event{}, false
-	}
 	verb, detail, _ := strings.Cut(action, ":")
+	verb = strings.TrimSpace(verb)
+	if w.Type != "container" || verb == "" || id == "" {
+		return Event{}, false // a blank action (" ", ": x") names nothing
+	}
 	ev := Event{
-		Action:      strings.TrimSpace(verb),
+		Action:      verb,
 		Detail:      strings.TrimSpace(detail),
 		ContainerID: id,
 		Name:        w.Actor.Attributes["name"],
