@@ -8,10 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -177,31 +175,13 @@ func (d *Daemon) launch(t TB) {
 // Pdeathsig (tied to the forking thread) fires only if the test process
 // dies, never because Go retired a thread. Its log is appended to LogFile.
 func (d *Daemon) spawn() error {
-	logf, err := os.OpenFile(d.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("open daemon log: %w", err)
-	}
-	defer logf.Close()
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		cmd := exec.Command(d.dockerd, d.args()...)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		d.mu.Lock()
-		d.proc, d.exited = cmd.Process, exited
-		d.mu.Unlock()
-		started <- nil
-		d.exitErr = cmd.Wait()
-		close(exited)
-	}()
-	return <-started
+	return spawnPinned(exec.Command(d.dockerd, d.args()...), d.LogFile,
+		func(proc *os.Process, exited chan struct{}) {
+			d.mu.Lock()
+			d.proc, d.exited = proc, exited
+			d.mu.Unlock()
+		},
+		func(err error) { d.exitErr = err })
 }
 
 // waitReady polls the daemon's /_ping on its unix socket (and, in TLS mode,

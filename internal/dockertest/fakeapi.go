@@ -3,7 +3,6 @@ package dockertest
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,15 +44,7 @@ func NewFakeAPI(t TB, prefix string, n int) *FakeAPI {
 	for i := 0; i < n; i++ {
 		f.names = append(f.names, fmt.Sprintf("%s-%d", prefix, i))
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen for fake Docker API: %v", err)
-	}
-	f.server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
-	f.server.Listener = listener
-	f.server.Start()
-	f.Host = "tcp://" + listener.Addr().String()
-	t.Cleanup(f.Close)
+	f.server, f.Host = serveLoopback(t, "fake Docker API", f.serve, f.Close)
 	return f
 }
 

@@ -3,7 +3,6 @@ package dockertest
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,15 +87,7 @@ func NewHostileAPI(t TB, prefix string, n int) *HostileAPI {
 	for i := 0; i < n; i++ {
 		h.healthy.names = append(h.healthy.names, fmt.Sprintf("%s-%d", prefix, i))
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen for hostile Docker API: %v", err)
-	}
-	h.server = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
-	h.server.Listener = listener
-	h.server.Start()
-	h.Host = "tcp://" + listener.Addr().String()
-	t.Cleanup(h.Close)
+	h.server, h.Host = serveLoopback(t, "hostile Docker API", h.serve, h.Close)
 	return h
 }
 

@@ -6,10 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 )
 
@@ -195,31 +193,13 @@ func (p *Podman) globalArgs() []string {
 // Pdeathsig fires only if the test process dies (see Daemon.spawn).
 // --time=0 keeps it serving however long the test is idle.
 func (p *Podman) spawn() error {
-	logf, err := os.OpenFile(p.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("open podman service log: %w", err)
-	}
-	defer logf.Close()
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		args := append(p.globalArgs(), "system", "service", "--time=0", p.Host)
-		cmd := exec.Command(p.podman, args...)
-		cmd.Env = p.env()
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		p.mu.Lock()
-		p.proc, p.exited = cmd.Process, exited
-		p.mu.Unlock()
-		started <- nil
-		p.exitErr = cmd.Wait()
-		close(exited)
-	}()
-	return <-started
+	cmd := exec.Command(p.podman, append(p.globalArgs(), "system", "service", "--time=0", p.Host)...)
+	cmd.Env = p.env()
+	return spawnPinned(cmd, p.LogFile,
+		func(proc *os.Process, exited chan struct{}) {
+			p.mu.Lock()
+			p.proc, p.exited = proc, exited
+			p.mu.Unlock()
+		},
+		func(err error) { p.exitErr = err })
 }
