@@ -96,26 +96,13 @@ func TestTLSHostFromDockerMachineSecretBecomesReady(t *testing.T) {
 }
 
 // gaugeValue reads a gauge from the manager's registry, for the series of a
-// container ("" for a host-level series).
+// container ("" for a host-level series: any series of the gauge).
 func gaugeValue(t *testing.T, mgr *runningManager, name, container string) (float64, bool) {
 	t.Helper()
-	families, err := mgr.metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
+	if container == "" {
+		return labelledGauge(t, mgr, name, "", "")
 	}
-	for _, family := range families {
-		if family.GetName() != name {
-			continue
-		}
-		for _, m := range family.GetMetric() {
-			for _, label := range m.GetLabel() {
-				if container == "" || (label.GetName() == "container" && label.GetValue() == container) {
-					return m.GetGauge().GetValue(), true
-				}
-			}
-		}
-	}
-	return 0, false
+	return labelledGauge(t, mgr, name, "container", container)
 }
 
 func TestThresholdFiresOnceAfterForAndResolves(t *testing.T) {

@@ -109,7 +109,8 @@ func waitCPUBand(t *testing.T, key client.ObjectKey, name string, low, high floa
 	t.Logf("%s CPU readings: %v (band %.0f-%.0f%%)", name, readings, low, high)
 }
 
-// labelledGauge reads the first series of a gauge whose label has value.
+// labelledGauge reads the first series of a gauge whose label has value;
+// an empty label matches any series that has labels.
 func labelledGauge(t *testing.T, mgr *runningManager, name, label, value string) (float64, bool) {
 	t.Helper()
 	families, err := mgr.metrics.Gather()
@@ -122,7 +123,7 @@ func labelledGauge(t *testing.T, mgr *runningManager, name, label, value string)
 		}
 		for _, m := range family.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
+				if label == "" || (l.GetName() == label && l.GetValue() == value) {
 					return m.GetGauge().GetValue(), true
 				}
 			}
