@@ -66,13 +66,13 @@ func (p *Podman) run(t TB, name string, extra []string, script string) string {
 }
 
 // WindowCPUPercent is podman's own CPU time counter over the wall time
-// between two Stats calls, ×100: the figure `podman stats` streams for that
-// interval (its --no-stream CPU % averages since the container started).
-func WindowCPUPercent(before, after PodmanStats, from, to time.Time) float64 {
-	if !to.After(from) || after.CPUNanos < before.CPUNanos {
+// between two of its readings, ×100: the figure `podman stats` streams for
+// that interval (its --no-stream CPU % averages since the container started).
+func WindowCPUPercent(before, after PodmanStats) float64 {
+	if !after.Read.After(before.Read) || after.CPUNanos < before.CPUNanos {
 		return 0
 	}
-	return float64(after.CPUNanos-before.CPUNanos) / float64(to.Sub(from).Nanoseconds()) * 100
+	return float64(after.CPUNanos-before.CPUNanos) / float64(after.Read.Sub(before.Read).Nanoseconds()) * 100
 }
 
 // PodmanStats is one container's line of `podman stats --no-stream`, with
@@ -88,23 +88,22 @@ type PodmanStats struct {
 	// MemUsage and MemLimit are bytes (podman prints them in SI units).
 	MemUsage, MemLimit uint64
 	PIDs               uint64
+	// Read is when podman read the container's cgroup (its SystemNano).
+	Read time.Time
 }
 
 // podmanStatsFormat prints the embedded define.ContainerStats fields: the
 // wrapper podman formats with has methods of the same names that return
 // rounded strings.
 const podmanStatsFormat = "{{.Name}}\t{{.ContainerStats.CPU}}\t{{.ContainerStats.CPUNano}}\t" +
-	"{{.ContainerStats.MemUsage}}\t{{.ContainerStats.MemLimit}}\t{{.ContainerStats.PIDs}}"
+	"{{.ContainerStats.MemUsage}}\t{{.ContainerStats.MemLimit}}\t{{.ContainerStats.PIDs}}\t{{.ContainerStats.SystemNano}}"
 
 // Stats runs `podman stats --no-stream` for names and returns their lines
-// by name, with the midpoint of the command's run as when they were read
-// (podman reads the cgroups somewhere inside it).
-func (p *Podman) Stats(t TB, names ...string) (map[string]PodmanStats, time.Time) {
+// by name, each with the moment podman read it.
+func (p *Podman) Stats(t TB, names ...string) map[string]PodmanStats {
 	t.Helper()
 	args := append([]string{"stats", "--no-stream", "--no-reset", "--format", podmanStatsFormat}, names...)
-	started := time.Now()
 	out, err := p.TryPodman(args...)
-	taken := started.Add(time.Since(started) / 2)
 	if err != nil {
 		t.Fatalf("podman stats: %v", err)
 	}
@@ -116,24 +115,26 @@ func (p *Podman) Stats(t TB, names ...string) (map[string]PodmanStats, time.Time
 		}
 		lines[s.Name] = s
 	}
-	return lines, taken
+	return lines
 }
 
 // parsePodmanStats reads one podmanStatsFormat line.
 func parsePodmanStats(line string) (PodmanStats, error) {
 	f := strings.Split(line, "\t")
-	if len(f) != 6 {
-		return PodmanStats{}, fmt.Errorf("%d fields, want 6", len(f))
+	if len(f) != 7 {
+		return PodmanStats{}, fmt.Errorf("%d fields, want 7", len(f))
 	}
 	s := PodmanStats{Name: f[0]}
 	var err error
 	if s.CPUPercent, err = strconv.ParseFloat(f[1], 64); err != nil {
 		return s, err
 	}
-	for i, dst := range []*uint64{&s.CPUNanos, &s.MemUsage, &s.MemLimit, &s.PIDs} {
+	var read uint64
+	for i, dst := range []*uint64{&s.CPUNanos, &s.MemUsage, &s.MemLimit, &s.PIDs, &read} {
 		if *dst, err = strconv.ParseUint(f[i+2], 10, 64); err != nil {
 			return s, err
 		}
 	}
+	s.Read = time.Unix(0, int64(read))
 	return s, nil
 }

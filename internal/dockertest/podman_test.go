@@ -30,7 +30,11 @@ func TestPodmanServiceRunsContainersAndCleansUp(t *testing.T) {
 			t.Fatalf("RunBusy returned %q, want a full 64-hex ID", busyID)
 		}
 		time.Sleep(2 * time.Second)
-		lines, _ := p.Stats(t, "pburn", "pidle")
+		asked := time.Now()
+		lines := p.Stats(t, "pburn", "pidle")
+		if read := lines["pburn"].Read; read.Before(asked) || read.After(time.Now()) {
+			t.Errorf("pburn read at %v, want inside the podman stats run that began %v", read, asked)
+		}
 		if lines["pburn"].CPUNanos == 0 || lines["pburn"].CPUPercent <= 0 {
 			t.Errorf("pburn: %+v, want CPU time and a CPU figure", lines["pburn"])
 		}
