@@ -1,9 +1,14 @@
 package controllers
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 )
 
 // TestAPIExplainsEachFirstHourMistake applies, with kubectl as a user does,
@@ -32,6 +37,18 @@ func TestAPIExplainsEachFirstHourMistake(t *testing.T) {
 			"spec.thresholds[0].for: Invalid value: must be a duration with a unit, as in 2m"},
 		{"broken glob", "endpoint: unix:///var/run/docker.sock\n  containers: {include: ['web-[']}",
 			"spec.containers.include: Invalid value: a glob in include is broken: an unclosed ["},
+		{"a threshold that is not a number", "endpoint: unix:///var/run/docker.sock\n  thresholds: [{name: mem, metric: memoryPercent, above: 80%}]",
+			"spec.thresholds[0].above: Invalid value: must be a number at least 0 or a quantity such as 512Mi; quote a fraction, as in \"80.5\""},
+		{"a negative quantity", "endpoint: unix:///var/run/docker.sock\n  thresholds: [{name: mem, metric: memoryBytes, above: -1Gi}]",
+			"spec.thresholds[0].above: Invalid value: must be a number at least 0 or a quantity such as 512Mi"},
+		{"a unit on a percent metric", "endpoint: unix:///var/run/docker.sock\n  thresholds: [{name: cpu, metric: cpuPercent, above: 512Mi}]",
+			"spec.thresholds[0].above: Invalid value: only memoryBytes takes a unit, as in 512Mi; this metric's above is a plain number"},
+		{"clearBelow over above in quantities", "endpoint: unix:///var/run/docker.sock\n  thresholds: [{name: mem, metric: memoryBytes, above: 256Mi, clearBelow: 1Gi}]",
+			"spec.thresholds[0].clearBelow: Invalid value: clearBelow must not be greater than above"},
+		// Kubernetes' own words for an int-or-string field, as for any CRD
+		// quantity; the README says to quote a fraction.
+		{"an unquoted fraction", "endpoint: unix:///var/run/docker.sock\n  thresholds: [{name: cpu, metric: cpuPercent, above: 80.5}]",
+			"spec.thresholds[0].above: Invalid value: must be of type integer,string"},
 		{"selector operator that does not exist", "endpoint: unix:///var/run/docker.sock\n  containers: {labelSelector: {matchExpressions: [{key: tier, operator: Equals, values: [web]}]}}",
 			"spec.containers.labelSelector: Invalid value: labelSelector.matchExpressions operator must be In, NotIn, Exists or DoesNotExist"},
 	}
@@ -53,6 +70,32 @@ func TestAPIExplainsEachFirstHourMistake(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAPIAcceptsQuantitiesAndPlainNumbers applies the threshold forms a
+// user writes, as a user does, and reads back the level the controller
+// will compare with: byte quantities, plain numbers, quoted fractions.
+func TestAPIAcceptsQuantitiesAndPlainNumbers(t *testing.T) {
+	requireControlPlane(t)
+	ns := newNamespace(t)
+	manifest := "apiVersion: dockwatch.io/v1alpha1\nkind: DockerHost\nmetadata: {name: levels, namespace: " + ns + "}\n" +
+		"spec:\n  endpoint: unix:///var/run/docker.sock\n  thresholds:\n" +
+		"  - {name: mem, metric: memoryBytes, above: 512Mi, clearBelow: 400M}\n" +
+		"  - {name: mem-plain, metric: memoryBytes, above: 536870912}\n" +
+		"  - {name: cpu, metric: cpuPercent, above: 80, clearBelow: \"70.5\"}\n"
+	if out, err := kubectlStdin(t, manifest, "apply", "-f", "-"); err != nil {
+		t.Fatalf("kubectl apply: %v\n%s", err, out)
+	}
+	host := &dockwatchv1.DockerHost{}
+	if err := k8sClient.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "levels"}, host); err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]float64{{512 << 20, 400e6}, {512 << 20, 512 << 20}, {80, 70.5}}
+	for i, r := range rulesFor(host.Spec.Thresholds) {
+		if got := [2]float64{r.Above, r.ClearBelow}; got != want[i] {
+			t.Errorf("rule %s: above/clearBelow %v, want %v", r.Name, got, want[i])
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -58,8 +59,8 @@ func TestAPIRejectsInvalidHosts(t *testing.T) {
 		{"endpoint missing", func(s *dockwatchv1.DockerHostSpec) { s.Endpoint = "" }, "spec.endpoint"},
 		{"tcp endpoint without a port", func(s *dockwatchv1.DockerHostSpec) { s.Endpoint = "tcp://127.0.0.1" }, "spec.endpoint"},
 		{"nodeName on a tcp endpoint", func(s *dockwatchv1.DockerHostSpec) { s.NodeName = "worker-1" }, "spec.nodeName"},
-		{"negative threshold", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Above = -1 }, "spec.thresholds[0].above"},
-		{"clearBelow above above", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].ClearBelow = ptr(95.0) }, "spec.thresholds[0].clearBelow"},
+		{"negative threshold", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Above = intstr.FromInt32(-1) }, "spec.thresholds[0].above"},
+		{"clearBelow above above", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].ClearBelow = ptr(intstr.FromInt32(95)) }, "spec.thresholds[0].clearBelow"},
 		{"unknown metric", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Metric = "diskPercent" }, "spec.thresholds[0].metric"},
 		{"unknown severity", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Severity = "page" }, "spec.thresholds[0].severity"},
 		{"rule name not DNS label", func(s *dockwatchv1.DockerHostSpec) { s.Thresholds[0].Name = "High CPU" }, "spec.thresholds[0].name"},
@@ -146,7 +147,7 @@ func validHost(ns string) *dockwatchv1.DockerHost {
 			Endpoint: "tcp://127.0.0.1:2376",
 			TLS:      &dockwatchv1.TLSConfig{SecretRef: &dockwatchv1.SecretReference{Name: "certs"}},
 			Thresholds: []dockwatchv1.ThresholdRule{
-				{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 80, ClearBelow: ptr(70.0), For: dur("1m")},
+				{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(80), ClearBelow: ptr(intstr.FromInt32(70)), For: dur("1m")},
 			},
 		},
 	}

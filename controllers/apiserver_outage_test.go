@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -57,7 +58,7 @@ func TestAPIServerOutageLosesNoAlertAndRepeatsNoEvent(t *testing.T) {
 	host := &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "through-outage", Namespace: ns.Name},
 		Spec: dockwatchv1.DockerHostSpec{Endpoint: "tcp://127.0.0.1:1", AllowPlaintext: true, Interval: dur(pollEvery),
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 50}}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(50)}}},
 	}
 	for _, obj := range []client.Object{ns, host} {
 		if err := c.Create(ctx, obj); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 	"github.com/dockwatch/dockwatch/internal/docker"
@@ -42,7 +43,7 @@ func TestMegabyteDaemonStringsStillPatchStatus(t *testing.T) {
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "megabytes", Namespace: ns},
 		Spec: dockwatchv1.DockerHostSpec{Endpoint: "tcp://127.0.0.1:1", AllowPlaintext: true, Interval: dur(pollEvery),
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 50}}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(50)}}},
 	})
 	host := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
 	waitFor(t, 20*time.Second, "the alert on the megabyte-named container in status", func() (bool, string) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -23,7 +24,7 @@ func fingerprintHost() *dockwatchv1.DockerHost {
 			TLS:      &dockwatchv1.TLSConfig{SecretRef: &dockwatchv1.SecretReference{Name: "certs"}, ServerName: "docker.example"},
 			Interval: dur("30s"),
 			Thresholds: []dockwatchv1.ThresholdRule{
-				{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 80},
+				{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(80)},
 			},
 		},
 	}
@@ -49,7 +50,7 @@ func TestConnectionFingerprintChangesWithWhatTheClientIsBuiltFrom(t *testing.T) 
 		{"explicit timeout equal to the default", func(h *dockwatchv1.DockerHost) { h.Spec.Timeout = dur("10s") }, "100", false},
 		{"interval below 10s shortens the default timeout", func(h *dockwatchv1.DockerHost) { h.Spec.Interval = dur("5s") }, "100", true},
 		{"interval above 10s keeps the timeout", func(h *dockwatchv1.DockerHost) { h.Spec.Interval = dur("2m") }, "100", false},
-		{"thresholds", func(h *dockwatchv1.DockerHost) { h.Spec.Thresholds[0].Above = 90 }, "100", false},
+		{"thresholds", func(h *dockwatchv1.DockerHost) { h.Spec.Thresholds[0].Above = intstr.FromInt32(90) }, "100", false},
 		{"container selection", func(h *dockwatchv1.DockerHost) { h.Spec.Containers.Include = []string{"web-*"} }, "100", false},
 		{"suspend and status bound", func(h *dockwatchv1.DockerHost) { h.Spec.Suspend, h.Spec.MaxContainersInStatus = true, 5 }, "100", false},
 		{"generation and labels", func(h *dockwatchv1.DockerHost) { h.Generation, h.Labels = 9, map[string]string{"a": "b"} }, "100", false},

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -116,7 +117,7 @@ func TestThresholdFiresOnceAfterForAndResolves(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "alerting", Namespace: ns},
 		Spec: dockwatchv1.DockerHostSpec{
 			Endpoint: daemon.Host, Interval: dur(pollEvery),
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 50, For: dur("10s")}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(50), For: dur("10s")}},
 		},
 	})
 
@@ -175,7 +176,7 @@ func TestEachBreachingContainerGetsItsOwnEvent(t *testing.T) {
 		Spec: dockwatchv1.DockerHostSpec{
 			Endpoint: daemon.Host, Interval: dur(pollEvery),
 			// On two cores two burners may each get a little less than one.
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 30}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(30)}},
 		},
 	})
 	waitFor(t, 45*time.Second, "two ThresholdExceeded events", func() (bool, string) {
@@ -355,7 +356,7 @@ func TestContainerLabelsTuneRules(t *testing.T) {
 		Spec: dockwatchv1.DockerHostSpec{
 			Endpoint: daemon.Host, Interval: dur(pollEvery),
 			// Three burners share two cores: each gets well over 20%.
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 20}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(20)}},
 		},
 	})
 	waitFor(t, 45*time.Second, "the unlabelled container's ThresholdExceeded", func() (bool, string) {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -116,8 +119,13 @@ func (r *DockerHostReconciler) evaluate(ctx context.Context, host *dockwatchv1.D
 func rulesFor(specs []dockwatchv1.ThresholdRule) []alert.Rule {
 	rules := make([]alert.Rule, 0, len(specs))
 	for _, s := range specs {
-		rule := alert.Rule{Name: s.Name, Metric: string(s.Metric), Above: s.Above,
-			ClearBelow: alert.ClearBelowOrAbove(s.Above, s.ClearBelow), Severity: string(s.Severity)}
+		above := level(s.Above)
+		clearBelow := above
+		if s.ClearBelow != nil {
+			clearBelow = level(*s.ClearBelow)
+		}
+		rule := alert.Rule{Name: s.Name, Metric: string(s.Metric), Above: above,
+			ClearBelow: clearBelow, Severity: string(s.Severity)}
 		if s.For != nil {
 			rule.For = s.For.Duration
 		}
@@ -224,4 +232,18 @@ func alertsFromStatus(statuses []dockwatchv1.AlertStatus) []alert.Alert {
 		})
 	}
 	return alerts
+}
+
+// level is a threshold's value: a plain number, or a Kubernetes quantity
+// such as 512Mi or "80.5". The API server admits nothing else; a value that
+// does not parse anyway is NaN, which alert.Evaluate reports and skips.
+func level(v intstr.IntOrString) float64 {
+	if v.Type == intstr.Int {
+		return float64(v.IntVal)
+	}
+	q, err := resource.ParseQuantity(v.StrVal)
+	if err != nil {
+		return math.NaN()
+	}
+	return q.AsApproximateFloat64()
 }

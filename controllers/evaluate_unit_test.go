@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -22,10 +24,10 @@ import (
 
 func TestRulesForAppliesTheAPIDefaults(t *testing.T) {
 	specs := []dockwatchv1.ThresholdRule{
-		{Name: "bare", Metric: dockwatchv1.MetricCPUPercent, Above: 80},
-		{Name: "full", Metric: dockwatchv1.MetricMemoryPercent, Above: 90, ClearBelow: ptr(75.0),
+		{Name: "bare", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(80)},
+		{Name: "full", Metric: dockwatchv1.MetricMemoryPercent, Above: intstr.FromInt32(90), ClearBelow: ptr(intstr.FromInt32(75)),
 			For: dur("2m"), Severity: dockwatchv1.SeverityCritical},
-		{Name: "clear-at-zero", Metric: dockwatchv1.MetricPIDs, Above: 10, ClearBelow: ptr(0.0)},
+		{Name: "clear-at-zero", Metric: dockwatchv1.MetricPIDs, Above: intstr.FromInt32(10), ClearBelow: ptr(intstr.FromInt32(0))},
 	}
 	want := []alert.Rule{
 		{Name: "bare", Metric: "cpuPercent", Above: 80, ClearBelow: 80, Severity: "warning"},
@@ -37,6 +39,31 @@ func TestRulesForAppliesTheAPIDefaults(t *testing.T) {
 	}
 	if got := rulesFor(nil); got == nil || len(got) != 0 {
 		t.Errorf("rulesFor(nil) = %#v, want an empty slice", got)
+	}
+}
+
+// TestLevelReadsNumbersAndQuantities: a threshold is a plain number or a
+// Kubernetes quantity, in the metric's own units.
+func TestLevelReadsNumbersAndQuantities(t *testing.T) {
+	tests := []struct {
+		in   intstr.IntOrString
+		want float64
+	}{
+		{intstr.FromInt32(80), 80},
+		{intstr.FromInt32(0), 0},
+		{intstr.FromString("80.5"), 80.5},
+		{intstr.FromString("512Mi"), 512 << 20},
+		{intstr.FromString("2G"), 2e9},
+		{intstr.FromString("1.5Gi"), 1.5 * (1 << 30)},
+		{intstr.FromString("1e3"), 1000},
+	}
+	for _, tc := range tests {
+		if got := level(tc.in); got != tc.want {
+			t.Errorf("level(%s) = %v, want %v", tc.in.String(), got, tc.want)
+		}
+	}
+	if got := level(intstr.FromString("80%")); !math.IsNaN(got) {
+		t.Errorf("level(80%%) = %v, want NaN (not a quantity)", got)
 	}
 }
 
@@ -150,7 +177,7 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 	now := time.Date(2025, 3, 4, 5, 0, 0, 0, time.UTC)
 	host := unitHost(2)
 	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{
-		{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 80, For: dur("1m")},
+		{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(80), For: dur("1m")},
 	}
 	host.Status.Summary = &dockwatchv1.HostSummary{}
 	// A restarted controller finds "hot" already firing in status.
@@ -191,7 +218,7 @@ func TestEvaluateSeedsFromStatusOnceAndCountsAlerts(t *testing.T) {
 func TestAnAlertHoldsWhileItsContainerIsUnmeasuredAndResolvesWhenItIsGone(t *testing.T) {
 	r := &DockerHostReconciler{Alerts: NewAlertMemory()}
 	host := unitHost(1)
-	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{{Name: "hot", Metric: dockwatchv1.MetricCPUPercent, Above: 50}}
+	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{{Name: "hot", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(50)}}
 	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	busy := docker.ContainerStats{ID: "c1", Name: "web", State: "running"}
 	busy.CPUPercent = ptr(90.0)

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -107,7 +108,7 @@ func TestFirstStatusAndResolvedEventsTellTheTruth(t *testing.T) {
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "truthful", Namespace: ns},
 		Spec: dockwatchv1.DockerHostSpec{Endpoint: daemon.Host, Interval: dur(pollEvery),
-			Thresholds: []dockwatchv1.ThresholdRule{{Name: "hot", Metric: dockwatchv1.MetricCPUPercent, Above: 5, ClearBelow: ptr(2.0)}}},
+			Thresholds: []dockwatchv1.ThresholdRule{{Name: "hot", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(5), ClearBelow: ptr(intstr.FromInt32(2))}}},
 	})
 	host := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, readyWithin)
 	if s := host.Status.Summary; s.CPUPercent != nil && *s.CPUPercent < 5 || s.CPUPercent == nil && s.CPU != "-" {

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -80,7 +81,7 @@ func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
 	key := client.ObjectKey{Namespace: ns, Name: NodeHostName(node.Name)}
 	host := waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, "", readyWithin)
 
-	host.Spec.Thresholds[0].Above = 42
+	host.Spec.Thresholds[0].Above = intstr.FromInt32(42)
 	host.Spec.Containers.Exclude = []string{"noisy-*"}
 	if err := k8sClient.Update(context.Background(), host); err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestNodeAgentKeepsEditsAcrossRestarts(t *testing.T) {
 			h.Status.LastPollTime.After(time.Now().Add(-3*time.Second)), describe(h)
 	})
 	host = getHost(t, key)
-	if host.Spec.Thresholds[0].Above != 42 || len(host.Spec.Containers.Exclude) != 1 {
+	if host.Spec.Thresholds[0].Above != intstr.FromInt32(42) || len(host.Spec.Containers.Exclude) != 1 {
 		t.Fatalf("agent restart overwrote the operator's edits: %+v", host.Spec)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -156,7 +157,7 @@ func TestHostForBuildsTheNodesHostFromTheTemplate(t *testing.T) {
 	template := dockwatchv1.DockerHostSpec{
 		Endpoint: "tcp://ignored:2376", AllowPlaintext: true, Interval: dur("15s"),
 		TLS:        &dockwatchv1.TLSConfig{InsecureSkipVerify: true},
-		Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 90}},
+		Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(90)}},
 	}
 	agent := &NodeAgent{opts: NodeAgentOptions{NodeName: "worker-1", Namespace: "dockwatch", DockerSocket: "/var/run/docker.sock"},
 		template: *template.DeepCopy()}
@@ -201,7 +202,7 @@ func TestReadTemplateAcceptsAWholeHostOrABareSpec(t *testing.T) {
 				if err != nil {
 					t.Fatalf("readTemplate: %v", err)
 				}
-				if spec.Interval.Duration != time.Minute || len(spec.Thresholds) != 1 || spec.Thresholds[0].Above != 90 {
+				if spec.Interval.Duration != time.Minute || len(spec.Thresholds) != 1 || spec.Thresholds[0].Above != intstr.FromInt32(90) {
 					t.Errorf("spec = %+v", spec)
 				}
 				return

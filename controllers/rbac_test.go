@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -40,7 +41,7 @@ func TestManagersWorkWithOnlyTheShippedRBAC(t *testing.T) {
 
 	// A rule every running container breaches at once, so each manager must
 	// also be allowed to record events.
-	firesAtOnce := []dockwatchv1.ThresholdRule{{Name: "any-process", Metric: dockwatchv1.MetricPIDs, Above: 0}}
+	firesAtOnce := []dockwatchv1.ThresholdRule{{Name: "any-process", Metric: dockwatchv1.MetricPIDs, Above: intstr.FromInt32(0)}}
 	clusterKey := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "cluster-polled", Namespace: ns},
 		Spec:       dockwatchv1.DockerHostSpec{Endpoint: daemon.UnixHost, Interval: dur(pollEvery), Thresholds: firesAtOnce},

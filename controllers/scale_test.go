@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 	"github.com/dockwatch/dockwatch/internal/dockertest"
@@ -27,8 +28,8 @@ func TestBigHostStaysSmallAndDoesNotHotLoop(t *testing.T) {
 			Endpoint: fake.Host, AllowPlaintext: true, Interval: &metav1.Duration{Duration: interval},
 			MaxContainersInStatus: 100,
 			Thresholds: []dockwatchv1.ThresholdRule{
-				{Name: "any-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 1},
-				{Name: "any-memory", Metric: dockwatchv1.MetricMemoryBytes, Above: 1},
+				{Name: "any-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(1)},
+				{Name: "any-memory", Metric: dockwatchv1.MetricMemoryBytes, Above: intstr.FromInt32(1)},
 			},
 		},
 	})

@@ -17,6 +17,7 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
@@ -139,7 +140,7 @@ func createFleetHosts(t *testing.T, ns string, fleet *fakefleet.Fleet) []client.
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("host-%02d", i), Namespace: ns},
 			Spec: dockwatchv1.DockerHostSpec{
 				Endpoint: d.Endpoint, AllowPlaintext: true, Interval: &metav1.Duration{Duration: shardInterval},
-				Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: 50}},
+				Thresholds: []dockwatchv1.ThresholdRule{{Name: "busy", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(50)}},
 			},
 		}
 		if err := k8sClient.Create(context.Background(), host); err != nil {

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // DockerHostSpec declares a Docker daemon endpoint, how to reach it, which of
@@ -207,7 +208,9 @@ const (
 
 // ThresholdRule raises an alert for a container whose metric stays above a
 // value for a while, and resolves it once the metric falls back.
-// +kubebuilder:validation:XValidation:rule="!has(self.clearBelow) || self.clearBelow <= self.above",message="clearBelow must not be greater than above",fieldPath=".clearBelow"
+// +kubebuilder:validation:XValidation:rule="!has(self.clearBelow) || !isQuantity(string(self.above)) || !isQuantity(string(self.clearBelow)) || quantity(string(self.clearBelow)).compareTo(quantity(string(self.above))) <= 0",message="clearBelow must not be greater than above",fieldPath=".clearBelow"
+// +kubebuilder:validation:XValidation:rule="self.metric == 'memoryBytes' || !string(self.above).matches('[A-Za-z]$')",message="only memoryBytes takes a unit, as in 512Mi; this metric's above is a plain number",fieldPath=".above"
+// +kubebuilder:validation:XValidation:rule="self.metric == 'memoryBytes' || !has(self.clearBelow) || !string(self.clearBelow).matches('[A-Za-z]$')",message="only memoryBytes takes a unit, as in 512Mi; this metric's clearBelow is a plain number",fieldPath=".clearBelow"
 type ThresholdRule struct {
 	// name identifies the rule in status, events and per-container label
 	// overrides (dockwatch.io/threshold.<name>).
@@ -223,10 +226,13 @@ type ThresholdRule struct {
 
 	// above is the value the metric must exceed to breach the rule; at
 	// least 0. Percent metrics count 100 per core (cpuPercent) or of the
-	// limit; memoryBytes is in bytes; pids is a count.
+	// limit; memoryBytes is in bytes and also takes a Kubernetes quantity
+	// (512Mi, 2G); pids is a count. A fraction is quoted, as in "80.5".
 	// +required
-	// +kubebuilder:validation:Minimum=0
-	Above float64 `json:"above"`
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : isQuantity(self) && !quantity(self).isLessThan(quantity('0'))",message="must be a number at least 0 or a quantity such as 512Mi; quote a fraction, as in \"80.5\""
+	Above intstr.IntOrString `json:"above"`
 
 	// for is how long a breach must hold before the alert fires, a duration
 	// with a unit such as 2m; until then it is Pending. Defaults to 0, which
@@ -238,10 +244,13 @@ type ThresholdRule struct {
 	For *metav1.Duration `json:"for,omitempty"`
 
 	// clearBelow is the value at or below which a firing alert resolves
-	// (hysteresis); at least 0 and at most above. Defaults to above.
+	// (hysteresis); at least 0 and at most above, in above's units.
+	// Defaults to above.
 	// +optional
-	// +kubebuilder:validation:Minimum=0
-	ClearBelow *float64 `json:"clearBelow,omitempty"`
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : isQuantity(self) && !quantity(self).isLessThan(quantity('0'))",message="must be a number at least 0 or a quantity such as 512Mi; quote a fraction, as in \"80.5\""
+	ClearBelow *intstr.IntOrString `json:"clearBelow,omitempty"`
 
 	// severity is copied onto the alert and its events.
 	// +optional

@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -188,7 +189,7 @@ func createHosts(ctx context.Context, cp *controlPlane, f *fleetProc, o options,
 			Spec: dockwatchv1.DockerHostSpec{
 				Endpoint: ep, TLS: &dockwatchv1.TLSConfig{SecretRef: &dockwatchv1.SecretReference{Name: secret.Name}},
 				Interval:   &metav1.Duration{Duration: o.interval},
-				Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: 80}},
+				Thresholds: []dockwatchv1.ThresholdRule{{Name: "high-cpu", Metric: dockwatchv1.MetricCPUPercent, Above: intstr.FromInt32(80)}},
 			},
 		}
 		if err := c.Create(ctx, host); err != nil {

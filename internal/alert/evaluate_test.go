@@ -142,16 +142,6 @@ func TestCounts(t *testing.T) {
 	}
 }
 
-// TestClearBelowOrAbove defaults the clear level to the threshold.
-func TestClearBelowOrAbove(t *testing.T) {
-	seventy := 70.0
-	if got := ClearBelowOrAbove(80, nil); got != 80 {
-		t.Errorf("unset clearBelow = %v, want 80", got)
-	}
-	if got := ClearBelowOrAbove(80, &seventy); got != 70 {
-		t.Errorf("clearBelow 70 = %v, want 70", got)
-	}
-}
 
 // TestEvaluateSkipsMalformedInput proves that unusable rules, targets and
 // restored alerts are reported and skipped instead of breaking the poll.

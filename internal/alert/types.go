@@ -40,7 +40,7 @@ type Rule struct {
 	Above float64
 	// ClearBelow is the level at or below which a firing alert resolves;
 	// values between it and Above keep it firing (hysteresis). Callers set it
-	// to Above when the spec leaves it out; see ClearBelowOrAbove.
+	// to Above when the spec leaves it out.
 	ClearBelow float64
 	// For is how long a breach must hold before firing; 0 fires at once.
 	For      time.Duration
@@ -145,11 +145,3 @@ func Counts(alerts []Alert) (firing, pending int) {
 	return firing, pending
 }
 
-// ClearBelowOrAbove returns the clear level a spec asks for, or above when
-// it sets none, which is the API's documented default.
-func ClearBelowOrAbove(above float64, clearBelow *float64) float64 {
-	if clearBelow == nil {
-		return above
-	}
-	return *clearBelow
-}
