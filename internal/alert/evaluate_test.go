@@ -142,7 +142,6 @@ func TestCounts(t *testing.T) {
 	}
 }
 
-
 // TestEvaluateSkipsMalformedInput proves that unusable rules, targets and
 // restored alerts are reported and skipped instead of breaking the poll.
 func TestEvaluateSkipsMalformedInput(t *testing.T) {

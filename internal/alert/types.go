@@ -144,4 +144,3 @@ func Counts(alerts []Alert) (firing, pending int) {
 	}
 	return firing, pending
 }
-
