@@ -23,9 +23,18 @@ const inspectMaxAge = 5 * time.Minute
 type sampleMemory struct {
 	mu        sync.Mutex
 	now       func() time.Time // the clock that ages cpuLimits; tests set it
-	previous  map[string]*container.StatsResponse
+	previous  map[string]baseline
 	cpuLimits map[string]cpuLimitEntry
 	cgroups   map[string]cgroupEntry // StatsSourceCgroup only
+}
+
+// baseline is what a later sample's CPU math reads from a container's
+// previous one: its time and CPU counters, without the per-CPU list. Kept
+// by value, it is about 130 bytes where a whole StatsResponse is about 860,
+// which is 35 MiB at 50,000 containers.
+type baseline struct {
+	read time.Time
+	cpu  container.CPUStats
 }
 
 // cpuLimitEntry is a container's CPU limit in cores (0 = none) and when
@@ -38,7 +47,7 @@ type cpuLimitEntry struct {
 func newSampleMemory() *sampleMemory {
 	return &sampleMemory{
 		now:       time.Now,
-		previous:  map[string]*container.StatsResponse{},
+		previous:  map[string]baseline{},
 		cpuLimits: map[string]cpuLimitEntry{},
 		cgroups:   map[string]cgroupEntry{},
 	}
@@ -48,12 +57,16 @@ func newSampleMemory() *sampleMemory {
 // replaces (nil for a container seen for the first time). Only the fields
 // the CPU math reads are kept, without the per-CPU list.
 func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *container.StatsResponse {
-	kept := baselineOf(cur)
+	kept := baseline{read: cur.Read, cpu: cur.CPUStats}
+	kept.cpu.CPUUsage.PercpuUsage = nil
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	prev := m.previous[id]
+	prev, ok := m.previous[id]
 	m.previous[id] = kept
-	return prev
+	m.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return &container.StatsResponse{Read: prev.read, CPUStats: prev.cpu}
 }
 
 // cpuLimit returns the cached CPU limit in cores of a container; ok is
