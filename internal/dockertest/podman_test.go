@@ -59,8 +59,9 @@ func TestPodmanServiceRunsContainersAndCleansUp(t *testing.T) {
 // TestParsePodmanStatsLine reads the raw-number format the harness asks
 // podman stats for.
 func TestParsePodmanStatsLine(t *testing.T) {
-	got, err := parsePodmanStats("pburn\t98.25\t12345678901\t520192\t67108864\t1")
-	want := PodmanStats{Name: "pburn", CPUPercent: 98.25, CPUNanos: 12345678901, MemUsage: 520192, MemLimit: 64 << 20, PIDs: 1}
+	got, err := parsePodmanStats("pburn\t98.25\t12345678901\t520192\t67108864\t1\t1764633600123456789")
+	want := PodmanStats{Name: "pburn", CPUPercent: 98.25, CPUNanos: 12345678901, MemUsage: 520192, MemLimit: 64 << 20, PIDs: 1,
+		Read: time.Unix(0, 1764633600123456789)}
 	if err != nil || got != want {
 		t.Fatalf("parsePodmanStats = %+v, %v; want %+v", got, err, want)
 	}
