@@ -1,8 +1,6 @@
 package controllers
 
 import (
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,21 +16,13 @@ import (
 // maxContainersInStatus (at most 100 per host), whatever the hosts run.
 // Series of containers that leave the list, and of deleted hosts, are removed.
 type Metrics struct {
-	containerCPU      *prometheus.GaugeVec
-	containerCPULimit *prometheus.GaugeVec
-	containerMemory   *prometheus.GaugeVec
-	containerMemLimit *prometheus.GaugeVec
-	containerMemPct   *prometheus.GaugeVec
-	containerThrottle *prometheus.GaugeVec
-	lifecycle         *lifecycleCollector
-	hostUp            *prometheus.GaugeVec
-	pollDuration      *prometheus.HistogramVec
-	pollErrors        *prometheus.CounterVec
-	alerts            *prometheus.GaugeVec
-	hostInfo          *hostInfo
-	pollLag           prometheus.Histogram
-	mu                sync.Mutex
-	containersPerHost map[client.ObjectKey][][]string
+	containers   *containerCollector
+	hostUp       *prometheus.GaugeVec
+	pollDuration *prometheus.HistogramVec
+	pollErrors   *prometheus.CounterVec
+	alerts       *prometheus.GaugeVec
+	hostInfo     *hostInfo
+	pollLag      prometheus.Histogram
 }
 
 var (
@@ -56,21 +46,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 	}
 	m := &Metrics{
-		containerCPU: gauge("dockwatch_container_cpu_percent",
-			"CPU use of a container in percent, as docker stats shows it (100 is one full core); absent until two samples exist.", containerLabels),
-		containerCPULimit: gauge("dockwatch_container_cpu_limit_percent",
-			"CPU use of a container in percent of its own CPU limit (--cpus or quota); absent without a limit.", containerLabels),
-		containerMemory: gauge("dockwatch_container_memory_bytes",
-			"Memory use of a container in bytes, without page cache, as docker stats shows it.", containerLabels),
-		containerMemLimit: gauge("dockwatch_container_memory_limit_bytes",
-			"Memory limit of a container in bytes (the host's memory when it has none).", containerLabels),
-		containerMemPct: gauge("dockwatch_container_memory_percent",
-			"Memory use of a container in percent of dockwatch_container_memory_limit_bytes.", containerLabels),
 		hostUp: gauge("dockwatch_host_up",
 			"1 when the last poll of the host's Docker daemon succeeded, 0 when it failed or could not be tried.", hostLabels),
-		containerThrottle: gauge("dockwatch_container_cpu_throttled_percent",
-			"Share of CFS periods since the previous sample in which the container was throttled, in percent.", containerLabels),
-		lifecycle: newLifecycleCollector(),
+		containers: newContainerCollector(),
 		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "dockwatch_poll_duration_seconds", Help: "Duration of successful polls of a host, in seconds.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30}}, hostLabels),
@@ -78,20 +56,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dockwatch_poll_errors_total", Help: "Polls of a host that failed or could not be tried, by reason (the Ready condition's)."}, append(hostLabels, "reason")),
 		alerts: gauge("dockwatch_alerts",
 			"Threshold alerts of a host now active, by state (Pending, Firing), as in status.alerts.", append(hostLabels, "state")),
-		hostInfo:          newHostInfo(),
-		pollLag:           newPollLag(),
-		containersPerHost: map[client.ObjectKey][][]string{},
+		hostInfo: newHostInfo(),
+		pollLag:  newPollLag(),
 	}
-	reg.MustRegister(m.containerCPU, m.containerCPULimit, m.containerMemory, m.containerMemLimit, m.containerMemPct,
-		m.containerThrottle, m.lifecycle,
-		m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
+	reg.MustRegister(m.containers, m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
 	reg.MustRegister(m.hostInfo.vec)
 	return m
-}
-
-// containerGauges are the per-container series, deleted together.
-func (m *Metrics) containerGauges() []*prometheus.GaugeVec {
-	return []*prometheus.GaugeVec{m.containerCPU, m.containerCPULimit, m.containerMemory, m.containerMemLimit, m.containerMemPct, m.containerThrottle}
 }
 
 // initPollErrors makes the host's error counters exist at 0 for every reason.
@@ -114,21 +84,7 @@ func (m *Metrics) observePoll(host *dockwatchv1.DockerHost, took time.Duration) 
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertFiring)).Set(float64(host.Status.Summary.AlertsFiring))
 	m.alerts.WithLabelValues(ns, name, string(dockwatchv1.AlertPending)).Set(float64(host.Status.Summary.AlertsPending))
 
-	current := make([][]string, 0, len(host.Status.Containers))
-	for _, c := range host.Status.Containers {
-		labels := []string{ns, name, c.Name, c.ID}
-		current = append(current, labels)
-		// No figure this poll (a new container, counters that reset, no
-		// limit): an absent series is honest, a stale value is not.
-		setOrDelete(m.containerCPU, labels, c.CPUPercent)
-		setOrDelete(m.containerCPULimit, labels, c.CPULimitPercent)
-		m.containerMemory.WithLabelValues(labels...).Set(float64(c.MemoryBytes))
-		m.containerMemLimit.WithLabelValues(labels...).Set(float64(c.MemoryLimitBytes))
-		m.containerMemPct.WithLabelValues(labels...).Set(c.MemoryPercent)
-		setOrDelete(m.containerThrottle, labels, c.CPUThrottledPercent)
-	}
-	m.replaceContainers(client.ObjectKeyFromObject(host), current)
-	m.lifecycle.observe(client.ObjectKeyFromObject(host), host.Status.Containers)
+	m.containers.observe(client.ObjectKeyFromObject(host), host.Status.Containers)
 }
 
 // observePollError records a failed poll (or one that could not be tried,
@@ -141,8 +97,7 @@ func (m *Metrics) observePollError(host *dockwatchv1.DockerHost, reason string) 
 	m.hostUp.WithLabelValues(host.Namespace, host.Name).Set(0)
 	m.initPollErrors(host.Namespace, host.Name)
 	m.pollErrors.WithLabelValues(host.Namespace, host.Name, reason).Inc()
-	m.replaceContainers(client.ObjectKeyFromObject(host), [][]string{})
-	m.lifecycle.observe(client.ObjectKeyFromObject(host), nil)
+	m.containers.observe(client.ObjectKeyFromObject(host), nil)
 }
 
 // forget removes every series of a deleted host.
@@ -150,49 +105,11 @@ func (m *Metrics) forget(key client.ObjectKey) {
 	if m == nil {
 		return
 	}
-	m.replaceContainers(key, nil)
+	m.containers.forget(key)
 	host := prometheus.Labels{"namespace": key.Namespace, "dockerhost": key.Name}
-	m.lifecycle.forget(key)
-	for _, vec := range m.containerGauges() {
-		vec.DeletePartialMatch(host)
-	}
 	m.hostUp.DeletePartialMatch(host)
 	m.hostInfo.forget(key)
 	m.pollDuration.DeletePartialMatch(host)
 	m.pollErrors.DeletePartialMatch(host)
 	m.alerts.DeletePartialMatch(host)
-}
-
-// replaceContainers deletes the series of containers no longer listed.
-func (m *Metrics) replaceContainers(key client.ObjectKey, current [][]string) {
-	m.mu.Lock()
-	previous := m.containersPerHost[key]
-	if current == nil {
-		delete(m.containersPerHost, key)
-	} else {
-		m.containersPerHost[key] = current
-	}
-	m.mu.Unlock()
-
-	// Keyed on every label, so a renamed container's old series goes too.
-	keep := make(map[string]bool, len(current))
-	for _, labels := range current {
-		keep[strings.Join(labels, "\x00")] = true
-	}
-	for _, labels := range previous {
-		if !keep[strings.Join(labels, "\x00")] {
-			for _, vec := range m.containerGauges() {
-				vec.DeleteLabelValues(labels...)
-			}
-		}
-	}
-}
-
-// setOrDelete sets the series to *v, or deletes it when there is no figure.
-func setOrDelete(vec *prometheus.GaugeVec, labels []string, v *float64) {
-	if v == nil {
-		vec.DeleteLabelValues(labels...)
-		return
-	}
-	vec.WithLabelValues(labels...).Set(*v)
 }
