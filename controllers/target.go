@@ -56,7 +56,8 @@ func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.Do
 	}
 
 	cfg := docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host),
-		MaxBaselineAge: 3 * pollInterval(host)} // older: an outage, not a poll interval
+		MaxBaselineAge: 3 * pollInterval(host), // older: an outage, not a poll interval
+		Spread:         true}                   // one host of many: few connections per poll, none between
 	if cfg.TLS, err = r.tlsMaterial(ctx, host); err != nil {
 		return nil, docker.Selection{}, false, err
 	}

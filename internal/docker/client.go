@@ -77,6 +77,16 @@ type Config struct {
 	// ProcRoot is where the host's /proc is mounted, for StatsSourceCgroup;
 	// "" means /proc. An agent in a container needs the host's.
 	ProcRoot string
+	// Spread is for a client that polls one daemon among many, an interval
+	// apart (the controller): a snapshot asks for its containers' stats in
+	// waves over about 2/5 of Timeout (one wave per collector tick, at
+	// least minSpreadConcurrency at once), reusing each connection from
+	// wave to wave, and closes its connections when it ends. 50
+	// containers at the default timeout take 4 ticks over 13 connections,
+	// so 13 TLS handshakes per poll, not 50. Left false (the CLI), a
+	// snapshot asks for every container at once and keeps a few
+	// connections for the next one.
+	Spread bool
 	// MaxBaselineAge is the oldest a container's previous sample may be
 	// (by the daemon's clock) to serve as the baseline of its CPU figure;
 	// an older one, as after an outage, is replaced by a second sample
@@ -114,6 +124,7 @@ type Client struct {
 	maxBaselineAge time.Duration
 	tick           time.Duration // collectorTick; tests shorten it
 	useTLS         bool
+	spread         bool
 
 	// docker is the Docker client library's client. It is replaced, never
 	// changed, when the daemon's API version drops (renegotiate), so
@@ -166,11 +177,12 @@ func New(cfg Config) (*Client, error) {
 		maxBaselineAge: max(cfg.MaxBaselineAge, 0),
 		tick:           collectorTick,
 		useTLS:         tlsConfig != nil,
+		spread:         cfg.Spread,
 		memory:         newSampleMemory(),
 		tls:            cfg.TLS,
 		cgroups:        cgroups,
 	}
-	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout)
+	c.base = newHTTPTransport(ep, tlsConfig, c.maxStats, c.timeout, c.spread)
 	c.guard = &readOnlyTransport{next: c.base, host: ep.requestHost()}
 	docker, err := c.newDockerClient()
 	if err != nil {

@@ -33,7 +33,7 @@ type sampleResult struct {
 	needsBaseline bool
 }
 
-// collect samples every target concurrently, at most c.maxStats at once,
+// collect samples every target concurrently, at most c.statsConcurrency at once,
 // because the daemon answers all requests waiting in one collector tick:
 // sequential requests would take a tick each. Every container's requests
 // end by the container deadline (see containerDeadline), so one that never
@@ -61,7 +61,7 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 	return results, c.pollError(ctx, hostErr, results)
 }
 
-// runEach runs fn for every result, at most c.maxStats at once. fn may
+// runEach runs fn for every result, at most c.statsConcurrency at once. fn may
 // pause (giving up its slot meanwhile, so waiting costs no concurrency);
 // pause reports false when the context ended. The first failure of the
 // daemon itself cancels the rest and is returned; results not started by
@@ -73,7 +73,7 @@ func (c *Client) runEach(ctx context.Context, results []sampleResult, fn func(ct
 		wg        sync.WaitGroup
 		hostOnce  sync.Once
 		hostErr   error
-		semaphore = make(chan struct{}, c.maxStats)
+		semaphore = make(chan struct{}, c.statsConcurrency(len(results)))
 	)
 launch:
 	for i := range results {
@@ -256,4 +256,20 @@ func markGone(err error) error {
 // isGone reports a container that vanished or stopped during the poll.
 func isGone(err error) bool {
 	return errors.Is(err, ErrContainerGone)
+}
+
+// minSpreadConcurrency is the fewest stats requests a spread client keeps
+// in flight: a host of a few containers is still polled in one tick.
+const minSpreadConcurrency = 8
+
+// statsConcurrency is how many of n stats requests run at once: all of them
+// (up to maxStats), or for a spread client as many as finish n in the waves
+// that fit in 2/5 of the timeout, one wave per collector tick. The cgroup
+// source does not wait for ticks and is never spread.
+func (c *Client) statsConcurrency(n int) int {
+	if !c.spread || c.cgroups != nil {
+		return c.maxStats
+	}
+	waves := max(1, int(c.timeout*2/5/c.tick))
+	return min(c.maxStats, max(minSpreadConcurrency, (n+waves-1)/waves))
 }

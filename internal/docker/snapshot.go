@@ -54,6 +54,10 @@ type SkippedContainer struct {
 func (c *Client) Snapshot(ctx context.Context, sel Selection) (*Snapshot, error) {
 	ctx, release := withPollBudget(ctx)
 	defer release()
+	if c.spread {
+		// The next poll is an interval away: nothing to keep idle for.
+		defer c.base.CloseIdleConnections()
+	}
 	snap, err := c.snapshot(ctx, sel)
 	if err != nil && c.pinned == "" && isTooNew(err) && ctx.Err() == nil {
 		c.forgetNegotiation()

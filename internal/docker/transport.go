@@ -166,17 +166,23 @@ const (
 )
 
 // newHTTPTransport dials the endpoint itself (unix socket or TCP), opens at
-// most maxConns connections to it at once and keeps few of them idle.
-// Response headers are bounded in size and time, against daemons that send
-// them slowly or without end.
-func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration) *http.Transport {
+// most maxConns connections to it at once and keeps few of them idle; a
+// spread client (Config.Spread) keeps every one idle between the waves of a
+// poll, and closes them when the poll ends (see Snapshot). Response headers
+// are bounded in size and time, against daemons that send them slowly or
+// without end.
+func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration, spread bool) *http.Transport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	idle := idleConnsPerHost
+	if spread {
+		idle = maxConns
+	}
 	t := &http.Transport{
 		TLSClientConfig:        tlsConfig,
 		TLSHandshakeTimeout:    timeout,
 		MaxConnsPerHost:        maxConns,
-		MaxIdleConns:           idleConnsPerHost,
-		MaxIdleConnsPerHost:    idleConnsPerHost,
+		MaxIdleConns:           idle,
+		MaxIdleConnsPerHost:    idle,
 		IdleConnTimeout:        idleConnTimeout,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 		ResponseHeaderTimeout:  timeout,
