@@ -156,7 +156,14 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	r.Metrics.observeLag(previousPoll, pollInterval(host), now)
 
 	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "unmeasured", len(snap.Skipped), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
-	return ctrl.Result{RequeueAfter: jitter(pollInterval(host))}, nil
+	return ctrl.Result{RequeueAfter: nextPollIn(pollInterval(host), took)}, nil
+}
+
+// nextPollIn schedules the next poll an interval (plus jitter) after this
+// one started, not after it ended: a poll that spreads its requests over a
+// few seconds must not stretch the period by its own length.
+func nextPollIn(interval, took time.Duration) time.Duration {
+	return max(0, jitter(interval)-took)
 }
 
 // untilPollDue is how long until the host's next poll is due; 0 when it is
@@ -166,8 +173,10 @@ func untilPollDue(host *dockwatchv1.DockerHost, now time.Time) time.Duration {
 	if host.Status.LastPollTime == nil || host.Status.ObservedGeneration != host.Generation || !ready {
 		return 0
 	}
-	// A little slack, so a requeue that fires a hair early still polls.
-	return max(0, host.Status.LastPollTime.Add(pollInterval(host)-time.Second).Sub(now))
+	// Due an interval after the last poll started (see nextPollIn), with a
+	// little slack, so a requeue that fires a hair early still polls.
+	started := host.Status.LastPollTime.Add(-time.Duration(host.Status.PollDurationMillis) * time.Millisecond)
+	return max(0, started.Add(pollInterval(host)-time.Second).Sub(now))
 }
 
 // poll takes one snapshot of the host's containers within the spec's timeout.

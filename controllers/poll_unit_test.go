@@ -26,6 +26,10 @@ func TestUntilPollDueWaitsOnlyForAHealthyHostPolledRecently(t *testing.T) {
 		setCondition(host, dockwatchv1.ConditionReady, status, "R", "m")
 		return host
 	}
+	took := func(host *dockwatchv1.DockerHost, d time.Duration) *dockwatchv1.DockerHost {
+		host.Status.PollDurationMillis = d.Milliseconds()
+		return host
+	}
 	never := unitHost(2)
 	tests := []struct {
 		name string
@@ -38,6 +42,7 @@ func TestUntilPollDueWaitsOnlyForAHealthyHostPolledRecently(t *testing.T) {
 		{"within a second of due", polled(29500*time.Millisecond, true, 2), 0},
 		{"not Ready", polled(10*time.Second, false, 2), 0},
 		{"new generation", polled(10*time.Second, true, 1), 0},
+		{"a 4 s poll ended 10s ago: due 30s after it started", took(polled(10*time.Second, true, 2), 4*time.Second), 15 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,5 +50,16 @@ func TestUntilPollDueWaitsOnlyForAHealthyHostPolledRecently(t *testing.T) {
 				t.Errorf("untilPollDue = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestNextPollInCountsFromThePollsStart: the period is start to start.
+func TestNextPollInCountsFromThePollsStart(t *testing.T) {
+	for _, took := range []time.Duration{0, 4 * time.Second, 29 * time.Second, time.Minute} {
+		got := nextPollIn(30*time.Second, took)
+		low, high := max(0, 30*time.Second-took), max(0, 33*time.Second-took)
+		if got < low || got > high {
+			t.Errorf("nextPollIn(30s, %s) = %s, want within [%s, %s]", took, got, low, high)
+		}
 	}
 }
