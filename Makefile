@@ -137,7 +137,7 @@ deps: ## Install the machine packages the tests and demo need (docker.io, busybo
 	@hack/install-deps.sh
 
 .PHONY: envtest
-envtest: ## Build (first time, ~25 min on 2 cores) or reuse kube-apiserver and etcd for envtest; prints their directory.
+envtest: ## Build (first time, 6-12 min on 2 idle cores) or reuse kube-apiserver and etcd for envtest; prints their directory.
 	@hack/setup-envtest.sh
 
 .PHONY: controller-gen

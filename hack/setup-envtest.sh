@@ -4,7 +4,7 @@
 #
 # No download of prebuilt binaries reaches our machines, so the control plane
 # is built from source through the Go module proxy, in the tools modules under
-# hack/controlplane. The first kube-apiserver build takes ~20 minutes on two
+# hack/controlplane. The first kube-apiserver build takes 5-10 minutes on two idle
 # cores; the result is cached outside the checkout, keyed by the tools
 # modules' go.sum, so later runs (and CI on the same machine) reuse it.
 #
@@ -78,7 +78,7 @@ if [[ "${DOCKWATCH_ENVTEST_NO_BUILD:-}" == "1" ]]; then
   log "DOCKWATCH_ENVTEST_NO_BUILD=1: not building from source"
   exit 1
 fi
-log "building the control plane from source instead: about 25 minutes on 2 cores (etcd ~3, kube-apiserver ~20, kubectl ~5 when missing), once; cached in $assets"
+log "building the control plane from source instead: about 6-12 minutes on 2 idle cores, much longer under load (etcd ~1, kube-apiserver 5-10, kubectl ~3 when missing), once; cached in $assets"
 
 mkdir -p "$assets"
 build() { # build NAME MODULE_DIR PACKAGE [LDFLAGS]
