@@ -159,7 +159,9 @@ func (s *rawErrorSink) get() error {
 // 1,000 hosts. So only idleConnsPerHost stay idle, and only for
 // idleConnTimeout (shorter than the default interval); the rest close when
 // the poll ends, and the next poll resumes their TLS sessions (see the
-// session cache in clientConfig) instead of doing full handshakes.
+// session cache in clientConfig) instead of doing full handshakes. A spread
+// client (the controller's) needs fewer connections, keeps all of them
+// between the waves of one poll and none after it (Config.Spread).
 const (
 	idleConnTimeout  = 10 * time.Second
 	idleConnsPerHost = 2
