@@ -19,9 +19,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// execCLI runs dockwatch as a separate process with only the given
-// variables (plus PATH and a private HOME), as a user's shell would.
-func execCLI(t *testing.T, vars map[string]string, args ...string) result {
+// cliCommand is dockwatch as a separate process with only the given
+// variables (plus PATH and a private HOME), as a user's shell would run it.
+func cliCommand(t *testing.T, vars map[string]string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	// GOCOVERDIR: under -coverprofile the child is a coverage binary that
@@ -30,6 +30,13 @@ func execCLI(t *testing.T, vars map[string]string, args ...string) result {
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	return cmd
+}
+
+// execCLI runs cliCommand to its end.
+func execCLI(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	cmd := cliCommand(t, vars, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,11 +20,7 @@ type cliStream struct {
 // "stats"; it is stopped with SIGTERM when the test ends.
 func startCLIStream(t *testing.T, vars map[string]string, perFrame int, args ...string) *cliStream {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"--timeout", podmanTimeout, "stats"}, args...)...)
-	cmd.Env = []string{envRunMain + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "GOCOVERDIR=" + t.TempDir()}
-	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := cliCommand(t, vars, append([]string{"--timeout", podmanTimeout, "stats"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -110,8 +110,7 @@ func compareWithDocker(t *testing.T, d *dockertest.Daemon) {
 // streamIntoPipe runs the binary with stdout a pipe: tables follow each
 // other without terminal escapes, and SIGTERM ends it with status 0.
 func streamIntoPipe(t *testing.T, dockerHost string) {
-	cmd := exec.Command(os.Args[0], "stats", "--interval", "1s", "--format", "table {{.Name}}\t{{.CPUPerc}}")
-	cmd.Env = []string{envRunMain + "=1", "DOCKER_HOST=" + dockerHost, "HOME=" + t.TempDir(), "GOCOVERDIR=" + t.TempDir()}
+	cmd := cliCommand(t, map[string]string{"DOCKER_HOST": dockerHost}, "stats", "--interval", "1s", "--format", "table {{.Name}}\t{{.CPUPerc}}")
 	var out strings.Builder
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
