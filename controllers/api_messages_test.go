@@ -92,7 +92,11 @@ func TestAPIAcceptsQuantitiesAndPlainNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][2]float64{{512 << 20, 400e6}, {512 << 20, 512 << 20}, {80, 70.5}}
-	for i, r := range rulesFor(host.Spec.Thresholds) {
+	rules := rulesFor(host.Spec.Thresholds)
+	if len(rules) != len(want) {
+		t.Fatalf("%d rules read back, want %d: %+v", len(rules), len(want), rules)
+	}
+	for i, r := range rules {
 		if got := [2]float64{r.Above, r.ClearBelow}; got != want[i] {
 			t.Errorf("rule %s: above/clearBelow %v, want %v", r.Name, got, want[i])
 		}
