@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -197,5 +198,19 @@ func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout 
 	}
 	t.Proxy = http.ProxyFromEnvironment // as the docker CLI does for tcp://
 	t.DialContext = dialer.DialContext
+	if tlsConfig != nil && !proxied(ep) {
+		// Direct connections do their own handshake to offer the key
+		// exchange group the daemon chose (keyShare). Through a proxy the
+		// transport keeps doing it with TLSClientConfig: its custom TLS
+		// dialer would also be used to reach an https:// proxy.
+		t.DialTLSContext = (&tlsDialer{dialer: dialer, config: tlsConfig, timeout: timeout}).DialTLSContext
+	}
 	return t
+}
+
+// proxied reports whether the environment sends requests to the daemon
+// through a proxy (HTTPS_PROXY, NO_PROXY), as ProxyFromEnvironment decides.
+func proxied(ep endpoint) bool {
+	u, err := http.ProxyFromEnvironment(&http.Request{URL: &url.URL{Scheme: "https", Host: ep.address}})
+	return err != nil || u != nil
 }

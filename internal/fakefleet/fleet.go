@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -61,6 +62,10 @@ type Counters struct {
 	Requests, Lists, Stats, Inspects int64
 	// FullHandshakes and ResumedHandshakes count completed TLS handshakes.
 	FullHandshakes, ResumedHandshakes int64
+	// HybridOffers counts ClientHellos that offered the post-quantum
+	// X25519MLKEM768 group, which costs the client a key generation the
+	// daemon (Engine 20.10) then ignores.
+	HybridOffers int64
 	// OpenConns is connections open now; TotalConns all ever accepted.
 	OpenConns, TotalConns int64
 }
@@ -74,7 +79,7 @@ type Fleet struct {
 	start time.Time
 	count struct {
 		requests, lists, stats, inspects atomic.Int64
-		full, resumed                    atomic.Int64
+		full, resumed, hybridOffers      atomic.Int64
 		open, total                      atomic.Int64
 	}
 }
@@ -133,9 +138,16 @@ func (f *Fleet) startDaemon(i int) (*Daemon, error) {
 	return d, nil
 }
 
-// countingTLS clones cfg with a hook that counts full and resumed handshakes.
+// countingTLS clones cfg with hooks that count full and resumed handshakes
+// and the ClientHellos offering the hybrid group.
 func (f *Fleet) countingTLS(cfg *tls.Config) *tls.Config {
 	c := cfg.Clone()
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if slices.Contains(hello.SupportedCurves, tls.X25519MLKEM768) {
+			f.count.hybridOffers.Add(1)
+		}
+		return nil, nil
+	}
 	next := c.VerifyConnection
 	c.VerifyConnection = func(cs tls.ConnectionState) error {
 		if next != nil {
@@ -177,7 +189,8 @@ func (f *Fleet) Counters() Counters {
 		Requests: f.count.requests.Load(), Lists: f.count.lists.Load(),
 		Stats: f.count.stats.Load(), Inspects: f.count.inspects.Load(),
 		FullHandshakes: f.count.full.Load(), ResumedHandshakes: f.count.resumed.Load(),
-		OpenConns: f.count.open.Load(), TotalConns: f.count.total.Load(),
+		HybridOffers: f.count.hybridOffers.Load(),
+		OpenConns:    f.count.open.Load(), TotalConns: f.count.total.Load(),
 	}
 }
 
