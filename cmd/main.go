@@ -99,7 +99,7 @@ func run(f flags) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
-		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
+		Metrics:                       metricsserver.Options{BindAddress: "0"}, // served by addMetricsServer
 		HealthProbeBindAddress:        f.probeAddr,
 		LeaderElection:                f.leaderElect && f.mode == "cluster",
 		LeaderElectionID:              "dockwatch.io",
@@ -122,6 +122,10 @@ func run(f flags) error {
 		return fmt.Errorf("set up the alert event queue: %w", err)
 	}
 
+	dockwatchMetrics := controllers.NewMetrics(metrics.Registry)
+	if err := addMetricsServer(mgr, f.metricsAddr, dockwatchMetrics.Handler(metrics.Registry)); err != nil {
+		return fmt.Errorf("set up the metrics server: %w", err)
+	}
 	reconciler := &controllers.DockerHostReconciler{
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
@@ -131,7 +135,7 @@ func run(f flags) error {
 		Connections: controllers.NewConnectionCache(dialerFor(f)),
 		Alerts:      controllers.NewAlertMemory(),
 		Lifecycle:   controllers.NewLifecycleMemory(),
-		Metrics:     controllers.NewMetrics(metrics.Registry),
+		Metrics:     dockwatchMetrics,
 		Scope:       scope,
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}

@@ -27,7 +27,7 @@ func tallyEvents(t *testing.T, key client.ObjectKey, reason string) eventTally {
 }
 
 // reasonCount reads one reason's series of an event counter.
-func reasonCount(t *testing.T, reg *prometheus.Registry, name, reason string) int {
+func reasonCount(t *testing.T, reg prometheus.Gatherer, name, reason string) int {
 	t.Helper()
 	return int(series(t, reg, name)["reason="+reason])
 }

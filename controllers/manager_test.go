@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,9 +32,11 @@ import (
 type runningManager struct {
 	reconciler  *DockerHostReconciler
 	alertEvents *AlertEventSink
-	metrics     *prometheus.Registry
-	reconciles  *atomic.Int64
-	stop        func()
+	// metrics reads what a scrape of metricsHandler serves.
+	metrics        prometheus.Gatherer
+	metricsHandler http.Handler
+	reconciles     *atomic.Int64
+	stop           func()
 }
 
 // startManager runs a manager for scope until the test ends (or stop is
@@ -71,11 +74,12 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	if err := mgr.Add(alertEvents); err != nil {
 		t.Fatalf("add alert event sink: %v", err)
 	}
+	metrics := NewMetrics(registry)
 	r := &DockerHostReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: recorder, AlertEvents: alertEvents, Clock: clock.RealClock{},
 		Connections: NewConnectionCache(dial), Alerts: NewAlertMemory(),
-		Lifecycle: NewLifecycleMemory(), Metrics: NewMetrics(registry), Scope: scope,
+		Lifecycle: NewLifecycleMemory(), Metrics: metrics, Scope: scope,
 	}
 	counter := &countingReconciler{inner: r, count: &atomic.Int64{}}
 	if err := counter.setup(mgr); err != nil {
@@ -105,7 +109,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 		stopEvents()
 	}
 	t.Cleanup(stop)
-	return &runningManager{reconciler: r, alertEvents: alertEvents, metrics: registry, reconciles: counter.count, stop: stop}
+	return &runningManager{reconciler: r, alertEvents: alertEvents, metrics: scraped(metrics, registry), metricsHandler: metrics.Handler(registry), reconciles: counter.count, stop: stop}
 }
 
 // startDaemon starts a real Docker daemon for a controller test, which also

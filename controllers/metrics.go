@@ -1,12 +1,14 @@
 package controllers
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
+	"github.com/dockwatch/dockwatch/internal/exposition"
 )
 
 // Metrics exports what dockwatch measures to Prometheus.
@@ -37,7 +39,8 @@ var pollErrorReasons = []string{
 	dockwatchv1.ReasonDaemonUnreachable, dockwatchv1.ReasonTLSConfigError, dockwatchv1.ReasonInvalidSpec,
 }
 
-// NewMetrics creates dockwatch's collectors and registers them with reg.
+// NewMetrics creates dockwatch's collectors and registers them with reg;
+// the per-container series are in no registry and are served by Handler.
 // Names follow Prometheus conventions: base units (bytes, seconds), _total
 // on counters. CPU and memory shares stay in percent, as docker stats shows
 // them, so a figure reads the same in both places.
@@ -59,9 +62,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		hostInfo: newHostInfo(),
 		pollLag:  newPollLag(),
 	}
-	reg.MustRegister(m.containers, m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
+	reg.MustRegister(m.hostUp, m.pollDuration, m.pollErrors, m.alerts, m.pollLag)
 	reg.MustRegister(m.hostInfo.vec)
 	return m
+}
+
+// Handler serves a scrape: the families of g (the registry NewMetrics was
+// given, with controller-runtime's own), then the per-container series,
+// which are not in any registry.
+func (m *Metrics) Handler(g prometheus.Gatherer) http.Handler {
+	return exposition.Handler(g, m.containers.write)
 }
 
 // initPollErrors makes the host's error counters exist at 0 for every reason.

@@ -16,9 +16,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // A real Prometheus server (Debian's prometheus package) for tests: it
@@ -37,15 +34,15 @@ type prometheusServer struct {
 	logFile string
 }
 
-// serveMetrics exposes reg on a free loopback port, as the manager's
+// serveMetrics serves handler on a free loopback port, as the manager's
 // metrics endpoint does, and returns host:port.
-func serveMetrics(t *testing.T, reg *prometheus.Registry) string {
+func serveMetrics(t *testing.T, handler http.Handler) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return l.Addr().String()

@@ -41,7 +41,7 @@ func TestRealPrometheusScrapesTheManager(t *testing.T) {
 	daemon.RunIdle(t, "idle", "-m", "64m")
 	ns := newNamespace(t)
 	mgr := startManager(t, Scope{})
-	prom := startPrometheus(t, serveMetrics(t, mgr.metrics), shippedRules)
+	prom := startPrometheus(t, serveMetrics(t, mgr.metricsHandler), shippedRules)
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "scraped", Namespace: ns},
 		Spec:       dockwatchv1.DockerHostSpec{Endpoint: daemon.UnixHost, Interval: dur(pollEvery)},
