@@ -93,17 +93,23 @@ func TestRealPodmanStats(t *testing.T) {
 		}
 	})
 	t.Run("figures agree with podman stats", func(t *testing.T) {
-		names := []string{"pburn", "phalf", "pidle"}
-		before := p.Stats(t, names...)
-		snapshot(t, c, sel)
-		time.Sleep(podmanAgreementWindow)
-		ours := snapshot(t, c, sel)
-		theirs := p.Stats(t, names...)
-		for _, name := range names {
-			window := dockertest.WindowCPUPercent(before[name], theirs[name])
-			compareWithPodman(t, find(t, ours, name), theirs[name], window)
-		}
+		agreeWithPodmanStats(t, p, c, sel, "pburn", "phalf", "pidle")
 	})
+}
+
+// agreeWithPodmanStats takes two snapshots podmanAgreementWindow apart
+// between two `podman stats` runs and compares each named container.
+func agreeWithPodmanStats(t *testing.T, p *dockertest.Podman, c *docker.Client, sel docker.Selection, names ...string) {
+	t.Helper()
+	before := p.Stats(t, names...)
+	snapshot(t, c, sel)
+	time.Sleep(podmanAgreementWindow)
+	ours := snapshot(t, c, sel)
+	theirs := p.Stats(t, names...)
+	for _, name := range names {
+		window := dockertest.WindowCPUPercent(before[name], theirs[name])
+		compareWithPodman(t, find(t, ours, name), theirs[name], window)
+	}
 }
 
 // podmanCPUReadings takes up to cpuAttempts snapshot pairs podmanWindow
