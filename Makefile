@@ -133,7 +133,7 @@ undeploy: ## Remove the cluster-mode manager and everything it installed.
 ##@ Dependencies
 
 .PHONY: deps
-deps: ## Install the machine packages the tests and demo need (docker.io, busybox-static, prometheus) when missing; as root on Debian.
+deps: ## Install the machine packages the tests and demo need (docker.io, podman, busybox-static, prometheus) when missing; as root on Debian.
 	@hack/install-deps.sh
 
 .PHONY: envtest

@@ -156,6 +156,9 @@ func TestReadOnlyTransportAllowsTheEventLogOnlyWithUntil(t *testing.T) {
 		{"GET", "/v1.41/events", "since=1&until=2.5&filters=%7B%7D", true},
 		{"GET", "/events", "until=1700000000.000000001", true},
 		{"GET", "/v1.41/events", "since=1", false},
+		{"GET", "/v1.41/events", "since=1&stream=false", true},
+		{"GET", "/v1.41/events", "stream=false", false},
+		{"GET", "/v1.41/events", "since=1&stream=true", false},
 		{"GET", "/v1.41/events", "", false},
 		{"GET", "/v1.41/events", "until=", false},
 		{"GET", "/v1.41/events", "until=soon", false},
@@ -181,5 +184,46 @@ func TestReadOnlyTransportRefusesAnEventStreamWithoutUntilBeforeSending(t *testi
 	_, err := httpClient.Get(srv.URL + "/v1.41/events?since=0")
 	if _, refused := errors.AsType[*RefusedRequestError](err); !refused || reached {
 		t.Fatalf("err = %v, reached = %v; want a RefusedRequestError before sending", err, reached)
+	}
+}
+
+// TestEventsQueryByEngine: Docker gets the window and eventsFilter; Podman
+// no until (it stops reading at until's wall-clock time, so a past window
+// came back empty live), stream=false and its own action names.
+func TestEventsQueryByEngine(t *testing.T) {
+	since, until := time.Unix(1700000000, 5), time.Unix(1700000030, 123456789)
+	tests := []struct {
+		engine string
+		want   url.Values
+	}{
+		{EngineDocker, url.Values{"since": {"1700000000.000000005"}, "until": {"1700000030.123456789"}, "filters": {eventsFilter}}},
+		{"", url.Values{"since": {"1700000000.000000005"}, "until": {"1700000030.123456789"}, "filters": {eventsFilter}}},
+		{EnginePodman, url.Values{"since": {"1700000000.000000005"}, "stream": {"false"}, "filters": {podmanEventsFilter}}},
+	}
+	for _, tt := range tests {
+		got := eventsQuery(tt.engine, since, until)
+		if got.Encode() != tt.want.Encode() {
+			t.Errorf("eventsQuery(%q) = %v, want %v", tt.engine, got, tt.want)
+		}
+		if !allowedRequest("GET", "/v1.41/events", got.Encode()) {
+			t.Errorf("eventsQuery(%q) = %v is refused by the read-only transport", tt.engine, got)
+		}
+	}
+}
+
+func TestAsDockerActionsRenamesPodmansRemoveOnly(t *testing.T) {
+	tests := []struct {
+		engine, action, want string
+	}{
+		{EnginePodman, "remove", eventlog.ActionDestroy},
+		{EnginePodman, "die", eventlog.ActionDie},
+		{EngineDocker, "remove", "remove"},
+	}
+	for _, tt := range tests {
+		res := eventlog.Result{Events: []eventlog.Event{{Action: tt.action}}}
+		asDockerActions(tt.engine, &res)
+		if got := res.Events[0].Action; got != tt.want {
+			t.Errorf("asDockerActions(%q, %q) = %q, want %q", tt.engine, tt.action, got, tt.want)
+		}
 	}
 }

@@ -78,6 +78,11 @@ func TestRealPodmanStats(t *testing.T) {
 			t.Errorf("no reading of %d inside %.0f-%.0f%%: %v", cpuAttempts, halfCPULow, halfCPUHigh, readings)
 		}
 	})
+	t.Run("half-core loop: limit figure from inspect, no throttle figure", func(t *testing.T) {
+		snapshot(t, c, sel)
+		time.Sleep(podmanWindow)
+		checkHalfCoreFigures(t, find(t, snapshot(t, c, sel), "phalf"))
+	})
 	t.Run("memory limit of -m 64m", func(t *testing.T) {
 		idle := find(t, snapshot(t, c, sel), "pidle")
 		if idle.MemoryLimitBytes != 64<<20 {
@@ -88,17 +93,23 @@ func TestRealPodmanStats(t *testing.T) {
 		}
 	})
 	t.Run("figures agree with podman stats", func(t *testing.T) {
-		names := []string{"pburn", "phalf", "pidle"}
-		before := p.Stats(t, names...)
-		snapshot(t, c, sel)
-		time.Sleep(podmanAgreementWindow)
-		ours := snapshot(t, c, sel)
-		theirs := p.Stats(t, names...)
-		for _, name := range names {
-			window := dockertest.WindowCPUPercent(before[name], theirs[name])
-			compareWithPodman(t, find(t, ours, name), theirs[name], window)
-		}
+		agreeWithPodmanStats(t, p, c, sel, "pburn", "phalf", "pidle")
 	})
+}
+
+// agreeWithPodmanStats takes two snapshots podmanAgreementWindow apart
+// between two `podman stats` runs and compares each named container.
+func agreeWithPodmanStats(t *testing.T, p *dockertest.Podman, c *docker.Client, sel docker.Selection, names ...string) {
+	t.Helper()
+	before := p.Stats(t, names...)
+	snapshot(t, c, sel)
+	time.Sleep(podmanAgreementWindow)
+	ours := snapshot(t, c, sel)
+	theirs := p.Stats(t, names...)
+	for _, name := range names {
+		window := dockertest.WindowCPUPercent(before[name], theirs[name])
+		compareWithPodman(t, find(t, ours, name), theirs[name], window)
+	}
 }
 
 // podmanCPUReadings takes up to cpuAttempts snapshot pairs podmanWindow
@@ -119,6 +130,24 @@ func podmanCPUReadings(t *testing.T, c *docker.Client, sel docker.Selection, nam
 		}
 	}
 	return readings
+}
+
+// checkHalfCoreFigures checks a warm reading of the --cpus 0.5 loop: its
+// CPU-limit figure is its CPU figure against inspect's 0.5 cores (twice
+// it), and it has no throttle figure, because Podman 4.3.1 reports
+// throttling_data zeros although the cgroup throttles the loop.
+func checkHalfCoreFigures(t *testing.T, half docker.ContainerStats) {
+	t.Helper()
+	if half.CPUPercent == nil || half.CPULimitPercent == nil {
+		t.Fatalf("phalf: CPU %s, limit %s; want both on a warm client", fmtCPU(half.CPUPercent), fmtCPU(half.CPULimitPercent))
+	}
+	t.Logf("phalf: CPU %.2f%%, CPU of its limit %.2f%%, throttled %v", *half.CPUPercent, *half.CPULimitPercent, half.CPUThrottledPercent)
+	if want := 2 * *half.CPUPercent; math.Abs(*half.CPULimitPercent-want) > 0.01*want+0.01 {
+		t.Errorf("phalf: CPU of its limit %.2f%%, want 2 × CPU = %.2f%% (--cpus 0.5 from inspect)", *half.CPULimitPercent, want)
+	}
+	if half.CPUThrottledPercent != nil {
+		t.Errorf("phalf: throttled %.1f%%, want no figure (Podman reports no throttling_data)", *half.CPUThrottledPercent)
+	}
 }
 
 // compareWithPodman checks one container against podman stats' line and

@@ -1,6 +1,8 @@
 package dockertest
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -23,6 +25,14 @@ func TestPodmanServiceRunsContainersAndCleansUp(t *testing.T) {
 		}
 		if v := p.Podman(t, "version", "--format", "{{.Client.Version}}"); v == "" {
 			t.Fatal("podman version printed nothing")
+		}
+		if driver := strings.TrimSpace(p.Podman(t, "info", "--format", "{{.Store.GraphDriverName}}")); driver != "vfs" {
+			t.Errorf("storage driver %q, want vfs", driver)
+		}
+		names, err := versionComponents(p)
+		t.Logf("/version components: %s", names)
+		if err != nil || !strings.Contains(names, "Podman Engine") {
+			t.Errorf("/version over %s: components %q, %v; want a \"Podman Engine\"", p.Host, names, err)
 		}
 		busyID = p.RunBusy(t, "pburn")
 		p.RunIdle(t, "pidle", "-m", "64m")
@@ -54,6 +64,29 @@ func TestPodmanServiceRunsContainersAndCleansUp(t *testing.T) {
 	if mounts, _ := mountsUnder(dir); len(mounts) > 0 {
 		t.Errorf("mounts under %s remain after cleanup: %v", dir, mounts)
 	}
+}
+
+// versionComponents asks the service's socket for /version, as dockwatch
+// does, and lists its Components' names. Podman runs conmon and the OCI
+// runtime to answer, which takes seconds on a loaded machine.
+func versionComponents(p *Podman) (string, error) {
+	client := unixClient(strings.TrimPrefix(p.Host, "unix://"))
+	client.Timeout = 60 * time.Second
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://d/version")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var v struct{ Components []struct{ Name string } }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return "", fmt.Errorf("decode /version: %w", err)
+	}
+	var names []string
+	for _, c := range v.Components {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", "), nil
 }
 
 // TestParsePodmanStatsLine reads the raw-number format the harness asks

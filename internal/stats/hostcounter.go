@@ -73,7 +73,19 @@ func ComputeWith(cur, prev *container.StatsResponse, osType string, cpuLimitCore
 	}
 	u.CPUPercent = linuxCPUPercentWith(cur, prev, rule)
 	u.CPULimitPercent = limitPercent(u.CPUPercent, cpuLimitCores)
+	if rule == HostCounterUntrusted && !reportsThrottling(cur) {
+		u.CPUThrottledPercent = nil
+	}
 	return u
+}
+
+// reportsThrottling reports whether cur's throttling_data has counted any
+// CFS period. Podman 4.3.1 always answers zeros: a --cpus 0.5 busy loop
+// read 161 periods, 70 of them throttled, in its cgroup's cpu.stat while
+// the API said periods 0. Under HostCounterUntrusted a zero counter is
+// therefore "not reported", and the figure is none rather than 0%.
+func reportsThrottling(cur *container.StatsResponse) bool {
+	return cur.CPUStats.ThrottlingData.Periods > 0
 }
 
 // linuxCPUPercentWith applies rule to one sample pair.

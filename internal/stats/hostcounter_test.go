@@ -185,3 +185,36 @@ func TestComputeWithLeavesWindowsAlone(t *testing.T) {
 	}
 	assertUsage(t, ComputeWith(nil, nil, "linux", 1, HostCounterUntrusted), Usage{})
 }
+
+// TestComputeWithThrottlingByRule: Podman 4.3.1's throttling_data is all
+// zeros even for a --cpus 0.5 loop its cgroup throttles in ~40% of
+// periods, so under the Podman rule a zero counter gives no figure; an
+// engine that fills the counter keeps its figure, and Docker's rule keeps
+// Compute's.
+func TestComputeWithThrottlingByRule(t *testing.T) {
+	counted := func(cur, prev *container.StatsResponse) {
+		prev.CPUStats.ThrottlingData.Periods, prev.CPUStats.ThrottlingData.ThrottledPeriods = 100, 40
+		cur.CPUStats.ThrottlingData.Periods, cur.CPUStats.ThrottlingData.ThrottledPeriods = 200, 90
+	}
+	tests := []struct {
+		name   string
+		rule   HostCounter
+		counts func(cur, prev *container.StatsResponse)
+		want   *float64
+	}{
+		{name: "podman's recorded --cpus 0.5 pair reports no periods: no figure", rule: HostCounterUntrusted},
+		{name: "docker's rule on the same pair keeps Compute's 0", rule: HostCounterTrusted, want: pct(0)},
+		{name: "counted periods under the podman rule keep the figure", rule: HostCounterUntrusted, counts: counted, want: pct(50)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := loadSample(t, "stats-podman-4.3.1-oneshot-cpus0.5-2.json")
+			prev := loadSample(t, "stats-podman-4.3.1-oneshot-cpus0.5-1.json")
+			if tt.counts != nil {
+				tt.counts(cur, prev)
+			}
+			got := ComputeWith(cur, prev, "linux", 0.5, tt.rule)
+			assertPercent(t, "CPUThrottledPercent", got.CPUThrottledPercent, tt.want)
+		})
+	}
+}
