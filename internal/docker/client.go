@@ -31,6 +31,7 @@ import (
 
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Versions of the Engine API that change what the Client does.
@@ -213,6 +214,11 @@ func (c *Client) dockerOptions(useTLS bool) []client.Opt {
 		client.WithHost(noRawDialHost),
 		client.WithHTTPClient(&http.Client{Transport: c.guard, CheckRedirect: client.CheckRedirect}),
 		client.WithUserAgent("dockwatch"),
+		// The library wraps every transport in OpenTelemetry's, which
+		// clones each request to inject trace headers and builds metric
+		// attributes. dockwatch exports no traces; its filter passes every
+		// request straight to the guard.
+		client.WithTraceOptions(otelhttp.WithFilter(func(*http.Request) bool { return false })),
 	}
 	if useTLS {
 		opts = append(opts, client.WithScheme("https"))
