@@ -12,8 +12,12 @@ import (
 )
 
 // notifyLifecycle turns lifecycle transitions into events, one per
-// container and episode, annotated like the threshold events.
+// container and episode, annotated like the threshold events. They take the
+// threshold events' path (alertRecorder): the bounded, counted queue, or the
+// correlator whose spam key (spamKeyPerAlert) buckets them per container by
+// their container-id annotation.
 func (r *DockerHostReconciler) notifyLifecycle(host *dockwatchv1.DockerHost, snap *docker.Snapshot, transitions []lifecycle.Transition) {
+	recorder := r.alertRecorder()
 	for _, t := range transitions {
 		annotations := map[string]string{
 			dockwatchv1.AnnotationHost:         host.Namespace + "/" + host.Name,
@@ -33,7 +37,7 @@ func (r *DockerHostReconciler) notifyLifecycle(host *dockwatchv1.DockerHost, sna
 		if t.Kind == lifecycle.RestartLoopResolved || t.Kind == lifecycle.Healthy {
 			eventType = corev1.EventTypeNormal
 		}
-		r.Recorder.AnnotatedEventf(host, annotations, eventType, string(t.Kind), "%s", lifecycleMessage(host, snap, t))
+		recorder.AnnotatedEventf(host, annotations, eventType, string(t.Kind), "%s", lifecycleMessage(host, snap, t))
 	}
 }
 
