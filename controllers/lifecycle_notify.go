@@ -56,10 +56,7 @@ func lifecycleMessage(host *dockwatchv1.DockerHost, snap *docker.Snapshot, t lif
 	case lifecycle.RestartLoop:
 		return fmt.Sprintf("%s is in a restart loop: restarted at least %d times within %s (restart count %d)", subject, t.RestartsInWindow, window, t.RestartCount)
 	case lifecycle.RestartLoopResolved:
-		if t.Running {
-			return fmt.Sprintf("%s has run for %s without restarting (restart count %d)", subject, window, t.RestartCount)
-		}
-		return fmt.Sprintf("%s has not restarted for %s (it is %s; restart count %d)", subject, window, orUnknown(t.Status), t.RestartCount)
+		return fmt.Sprintf("%s has run for %s without restarting (restart count %d)", subject, window, t.RestartCount)
 	case lifecycle.Unhealthy:
 		return fmt.Sprintf("%s is unhealthy; last health check: %s", subject, orUnknown(t.HealthOutput))
 	case lifecycle.Healthy:

@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +154,10 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 			Lifecycle: &dockwatchv1.LifecycleSpec{RestartLoopWindow: dur("30s")}},
 	})
 	waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, readyWithin)
-	daemon.Docker(t, "run", "-d", "--name", "looper", "--network", "none", "--restart", "always", daemon.Image(t), "sh", "-c", "sleep 1; exit 1")
+	// It crashes a second after each start until /fix/ok appears; then it runs.
+	fix := t.TempDir()
+	daemon.Docker(t, "run", "-d", "--name", "looper", "--network", "none", "--restart", "always", "-v", fix+":/fix:ro",
+		daemon.Image(t), "sh", "-c", "if [ -e /fix/ok ]; then exec sleep 3600; fi; sleep 1; exit 1")
 
 	loop := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoop, "looper", 40*time.Second)
 	t.Logf("%s %s %v: %s", loop.Type, loop.Reason, loop.Annotations, loop.Message)
@@ -163,12 +168,25 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 		t.Errorf("summary %+v, want 1 restarting", host.Status.Summary)
 	}
 
-	// Fixed: it may no longer restart, and so the loop ends.
-	daemon.Docker(t, "update", "--restart", "no", "looper")
-	resolved := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper", 90*time.Second)
+	if loop.Type != corev1.EventTypeWarning {
+		t.Errorf("restart loop event is %s, want Warning", loop.Type)
+	}
+
+	// Fixed: its next start (after Docker's restart back-off) keeps
+	// running, and a whole window later the loop resolves.
+	if err := os.WriteFile(filepath.Join(fix, "ok"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resolved := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper", 150*time.Second)
 	t.Logf("%s %s %v: %s", resolved.Type, resolved.Reason, resolved.Annotations, resolved.Message)
 	if resolved.Type != corev1.EventTypeNormal || resolved.Annotations[dockwatchv1.AnnotationRestartCount] == "" {
 		t.Errorf("resolved event %s %v, want Normal with the restart count", resolved.Type, resolved.Annotations)
+	}
+	if !strings.Contains(resolved.Message, "has run for 30s without restarting") {
+		t.Errorf("resolved message %q, want it to say it has run for the whole 30s window", resolved.Message)
+	}
+	if state := daemon.Docker(t, "inspect", "-f", "{{.State.Status}}", "looper"); strings.TrimSpace(state) != "running" {
+		t.Errorf("looper is %q after the resolution, want running", state)
 	}
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")

@@ -170,20 +170,10 @@ func (s *stepper) health(m *Mark, status, output string) {
 	s.out = append(s.out, t)
 }
 
-// destroyed ends what was open for a removed container: a restart loop
-// resolves (its alert must not stay open forever); the mark goes.
+// destroyed forgets a removed container. An open restart loop is not
+// resolved: the container never ran for a window without restarting.
 func (s *stepper) destroyed(m *Mark) {
-	s.resolveRemoved(m)
 	delete(s.marks, m.ID)
-}
-
-// resolveRemoved resolves the open restart loop of a removed container.
-func (s *stepper) resolveRemoved(m *Mark) {
-	if !m.LoopSince.IsZero() && s.cfg.RestartLoop {
-		s.out = append(s.out, Transition{Kind: RestartLoopResolved, ContainerID: m.ID, Name: m.Name, At: s.in.Now,
-			RestartCount: m.RestartCount, Status: "removed"})
-	}
-	m.LoopSince = time.Time{}
 }
 
 // cutOutput trims a probe's output to one line of at most MaxOutputBytes,

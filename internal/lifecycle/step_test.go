@@ -187,7 +187,7 @@ func TestStepReportsARestartLoopOncePerEpisodeAndItsResolution(t *testing.T) {
 		t.Fatalf("within the window after the last restart: %q, want nothing", kinds(later))
 	}
 	later, marks = run(t, cfg, marks, 115, quiet(120), quiet(125), quiet(300))
-	if kinds(later) != "ContainerRestartLoopResolved" || !later[0].Running {
+	if kinds(later) != "ContainerRestartLoopResolved" {
 		t.Fatalf("after a quiet window: %+v, want one ContainerRestartLoopResolved while running", later)
 	}
 
@@ -285,10 +285,42 @@ func TestStepRaisesNothingThatIsSwitchedOff(t *testing.T) {
 	}
 }
 
-func TestStepResolvesTheLoopOfARemovedContainer(t *testing.T) {
-	marks := []Mark{{ID: "c1", Name: "web", RestartCount: 9, LoopSince: at(0), LastRestart: at(1)}}
-	got, marks := run(t, all, marks, 0, poll{now: 5, events: []eventlog.Event{ev("destroy", 4)}, gone: true})
-	if kinds(got) != "ContainerRestartLoopResolved" || got[0].Status != "removed" || len(marks) != 0 {
-		t.Errorf("transitions = %+v, marks %v; want the loop resolved as removed and the mark gone", got, marks)
+// An open loop (fired at 5 s, last restart at 59.6 s, 60 s window) resolves
+// only once inspect shows the container running a whole window since its
+// last restart or start; staying exited, being removed or not being
+// inspected is no resolution.
+func TestStepResolvesARestartLoopOnlyAfterAWholeWindowRunning(t *testing.T) {
+	cfg := all
+	cfg.RestartLoopWindow = time.Minute
+	up := func(started float64) *Observed {
+		o := running(12, 59.5, 1)
+		o.StartedAt = at(started)
+		return o
+	}
+	tests := []struct {
+		name  string
+		polls []poll
+		want  string
+		open  bool
+	}{
+		{"running since its last restart: resolved a window later", []poll{{now: 119, observed: up(59.6)}, {now: 120, observed: up(59.6)}}, "ContainerRestartLoopResolved", false},
+		{"exited since its last crash: stays open", []poll{{now: 120, observed: exited(1, 59.5)}, {now: 600, observed: exited(1, 59.5)}}, "", true},
+		{"removed: the loop ends unresolved", []poll{{now: 120, events: []eventlog.Event{ev("destroy", 100)}, gone: true}}, "", false},
+		{"gone without a destroy event: the loop ends unresolved", []poll{{now: 120, gone: true}}, "", false},
+		{"not inspected this poll: stays open", []poll{{now: 120}}, "", true},
+		{"started again by a person at 200: resolved a window after that", []poll{{now: 150, observed: exited(1, 59.5)},
+			{now: 259, observed: up(200)}, {now: 260, observed: up(200)}}, "ContainerRestartLoopResolved", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marks := []Mark{{ID: "c1", Name: "web", RestartCount: 12, LoopSince: at(5), LastRestart: at(59.6), LastExit: at(59.5)}}
+			got, marks := run(t, cfg, marks, 60, tt.polls...)
+			if kinds(got) != tt.want {
+				t.Errorf("transitions = %q, want %q", kinds(got), tt.want)
+			}
+			if open := len(marks) == 1 && !marks[0].LoopSince.IsZero(); open != tt.open {
+				t.Errorf("loop open = %v (marks %+v), want %v", open, marks, tt.open)
+			}
+		})
 	}
 }

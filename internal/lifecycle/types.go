@@ -27,8 +27,8 @@ const (
 	Exited Kind = "ContainerExited"
 	// RestartLoop: Docker restarted the container Count times within Window.
 	RestartLoop Kind = "ContainerRestartLoop"
-	// RestartLoopResolved: a looping container went a whole Window without
-	// a restart.
+	// RestartLoopResolved: a looping container has run for a whole Window
+	// without a restart (not merely stayed exited, nor been removed).
 	RestartLoopResolved Kind = "ContainerRestartLoopResolved"
 	// Unhealthy: the container's health check turned unhealthy.
 	Unhealthy Kind = "ContainerUnhealthy"
@@ -147,8 +147,6 @@ type Transition struct {
 	// Reconstructed: the daemon's event log did not have it (a manager
 	// restart, a cut read); inspect's state did.
 	Reconstructed bool
-	// Running tells, on RestartLoopResolved, whether the container runs.
-	Running bool
 }
 
 // Result is the outcome of one Step.
