@@ -126,6 +126,37 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			{now: 10, events: []eventlog.Event{ev("die", 6, "exitCode=143"), ev("stop", 6)}, observed: exited(143, 6)}},
 		want: "",
 	}, {
+		name:  "docker kill (kill 9, die 137, no destroy) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=9"), ev("die", 1.1, "exitCode=137")}, observed: exited(137, 1.1)}},
+		want:  "",
+	}, {
+		name:  "kill -s HUP (a reload) then a crash exit 1 is ContainerExited",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=1"), ev("die", 3, "exitCode=1")}, observed: exited(1, 3)}},
+		want:  "ContainerExited(1)",
+	}, {
+		name: "kill -s HUP, and the crash exit 1 in the next poll, is ContainerExited",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("kill", 4, "signal=1")}, observed: running(0, 0, 0)},
+			{now: 10, events: []eventlog.Event{ev("die", 8, "exitCode=1")}, observed: exited(1, 8)}},
+		want: "ContainerExited(1)",
+	}, {
+		name:  "kill -s HUP that kills it (die 129) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=1"), ev("die", 1.1, "exitCode=129")}, observed: exited(129, 1.1)}},
+		want:  "",
+	}, {
+		name:  "kill -s USR1 then exit 2 is ContainerExited",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=10"), ev("die", 2, "exitCode=2")}, observed: exited(2, 2)}},
+		want:  "ContainerExited(2)",
+	}, {
+		name: "docker stop of an image whose STOPSIGNAL is USR1 (kill 10, die 1, stop) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=10"), ev("die", 1.5, "exitCode=1"), ev("stop", 1.5)},
+			observed: exited(1, 1.5)}},
+		want: "",
+	}, {
+		name:  "docker stop with STOPSIGNAL SIGQUIT (kill 3, die 1, stop) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=3"), ev("die", 1.5, "exitCode=1"), ev("stop", 1.5)}, observed: exited(1, 1.5)}},
+		want:  "",
+	}, {
 		name:  "a clean exit 0 raises nothing",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 2, "exitCode=0")}, observed: exited(0, 2)}},
 		want:  "",

@@ -105,6 +105,8 @@ type Mark struct {
 	KillAt, OOMAt time.Time
 	// Seen is the last poll that had news of the container.
 	Seen time.Time
+	// killSignal is KillAt's signal. Not persisted.
+	killSignal string
 	// userStop marks that the last death was asked for, so the start that
 	// follows (docker restart) is not a crash restart. Not persisted.
 	userStop bool
