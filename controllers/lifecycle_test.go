@@ -76,12 +76,36 @@ func firstCount(events []corev1.Event) int32 {
 	return events[0].Count
 }
 
+// assertRecovers makes container's health probe pass (it prints fix/ok)
+// and checks for one Normal ContainerHealthy with the passing output.
+func assertRecovers(t *testing.T, key client.ObjectKey, container, fix string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(fix, "ok"), []byte("probe says yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	healthy := waitLifecycleEvent(t, key, dockwatchv1.EventContainerHealthy, container, 30*time.Second)
+	time.Sleep(12 * time.Second) // two more polls: nothing may repeat
+	t.Logf("%s %s %v: %s", healthy.Type, healthy.Reason, healthy.Annotations, healthy.Message)
+	if healthy.Type != corev1.EventTypeNormal || !strings.Contains(healthy.Message, "probe says yes") ||
+		healthy.Annotations[dockwatchv1.AnnotationReason] != dockwatchv1.EventContainerHealthy {
+		t.Errorf("healthy event %s %q %v, want Normal with the passing check's output", healthy.Type, healthy.Message, healthy.Annotations)
+	}
+	assertOnce(t, key, dockwatchv1.EventContainerHealthy, container)
+	assertOnce(t, key, dockwatchv1.EventContainerUnhealthy, container)
+	if host := getHost(t, key); host.Status.Summary.ContainersUnhealthy != 0 {
+		t.Errorf("summary %+v, want none unhealthy after the recovery", host.Status.Summary)
+	}
+}
+
 func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	mgr := startManager(t, Scope{})
 	daemon.RunIdle(t, "idle")
-	daemon.RunIdle(t, "sick", "--health-cmd", "echo probe says no; false", "--health-interval", "1s", "--health-retries", "1")
+	// Its probe fails until /fix/ok appears, then passes printing the file.
+	fix := t.TempDir()
+	daemon.RunIdle(t, "sick", "-v", fix+":/fix:ro", "--health-cmd", "cat /fix/ok 2>/dev/null || { echo probe says no; false; }",
+		"--health-interval", "1s", "--health-retries", "1")
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "lifecycle", Namespace: ns},
 		Spec:       dockwatchv1.DockerHostSpec{Endpoint: daemon.Host, Interval: dur(pollEvery)},
@@ -138,6 +162,7 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 	assertOnce(t, key, dockwatchv1.EventContainerExited, "crash")
 	assertOnce(t, key, dockwatchv1.EventContainerUnhealthy, "sick")
 	assertNone(t, key, "stopped")
+	assertRecovers(t, key, "sick", fix)
 	if out, err := kubectl(t, "get", "events", "-n", ns, "--sort-by=.lastTimestamp",
 		"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message"); err == nil {
 		t.Logf("kubectl get events:\n%s", out)
@@ -190,6 +215,7 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 	}
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
+
 }
 
 func TestAPIDefaultsAndValidatesSpecLifecycle(t *testing.T) {
