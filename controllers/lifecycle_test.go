@@ -97,6 +97,16 @@ func assertRecovers(t *testing.T, key client.ObjectKey, container, fix string) {
 	}
 }
 
+// restartManager stops mgr, starts a new manager and lets it poll twice.
+func restartManager(t *testing.T, mgr *runningManager) *runningManager {
+	t.Helper()
+	mgr.stop()
+	time.Sleep(3 * time.Second)
+	mgr = startManager(t, Scope{})
+	time.Sleep(12 * time.Second)
+	return mgr
+}
+
 func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
@@ -172,7 +182,7 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
-	startManager(t, Scope{})
+	mgr := startManager(t, Scope{})
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "looping", Namespace: ns},
 		Spec: dockwatchv1.DockerHostSpec{Endpoint: daemon.Host, Interval: dur(pollEvery),
@@ -197,6 +207,15 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 		t.Errorf("restart loop event is %s, want Warning", loop.Type)
 	}
 
+	// The manager restarts while the loop is open and looper keeps crashing:
+	// the episode is remembered, nothing is raised again.
+	mgr = restartManager(t, mgr)
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerExited, "looper")
+	if n := len(lifecycleEvents(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")); n != 0 {
+		t.Errorf("%d ContainerRestartLoopResolved while it still loops, want none", n)
+	}
+
 	// Fixed: its next start (after Docker's restart back-off) keeps
 	// running, and a whole window later the loop resolves.
 	if err := os.WriteFile(filepath.Join(fix, "ok"), nil, 0o644); err != nil {
@@ -216,6 +235,11 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
 
+	// And after another restart, the resolution is not raised again.
+	restartManager(t, mgr)
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerExited, "looper")
 }
 
 func TestAPIDefaultsAndValidatesSpecLifecycle(t *testing.T) {
