@@ -139,6 +139,11 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 	}
 	m.LastExit, m.LastExitCode = at, code
 	byOOM := !m.OOMAt.IsZero() && !at.Before(m.OOMAt) && at.Sub(m.OOMAt) < oomGrace
+	if obs := s.in.Observed[m.ID]; !byOOM && obs.OOMKilled && absDuration(obs.FinishedAt.Sub(at)) <= sameExit {
+		// The daemon may log the oom after the die: inspect already knows.
+		s.oom(m, at, false)
+		byOOM = true
+	}
 	byUser := s.byPerson(m, at, code)
 	m.KillAt, m.killSignal, m.userStop = time.Time{}, "", byUser && !byOOM
 	if !byOOM && !byUser && code != 0 {
@@ -222,6 +227,13 @@ func cutOutput(out string) string {
 		cut--
 	}
 	return out[:cut] + "..."
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -99,6 +99,19 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(2.01)}}},
 		want: "ContainerOOMKilled(137)",
 	}, {
+		name: "an oom event the daemon logs after the die is still only ContainerOOMKilled",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 2.01, "exitCode=137"), ev("oom", 2.02)},
+			observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(2.01)}}},
+		want: "ContainerOOMKilled(137)",
+	}, {
+		name: "an oom event that falls into the poll after its die is still only ContainerOOMKilled",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("die", 4.9, "exitCode=137")},
+				observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(4.9)}},
+			{now: 10, events: []eventlog.Event{ev("oom", 4.95)},
+				observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(4.9)}}},
+		want: "ContainerOOMKilled(137)",
+	}, {
 		name:  "several oom events of one kill are one episode",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("oom", 2), ev("oom", 2.1), ev("die", 2.2, "exitCode=137")}}},
 		want:  "ContainerOOMKilled(137)",
