@@ -76,9 +76,13 @@ func TestTargetsForGivesOnlyFiguresTheEngineHas(t *testing.T) {
 	}{{
 		name: "a running container with every figure",
 		in: docker.ContainerStats{ID: "1", Name: "full", State: "running", Labels: labels, Usage: stats.Usage{
-			CPUPercent: ptr(150.0), CPULimitPercent: ptr(75.0), MemoryUsageBytes: 512, MemoryLimitBytes: 1024,
+			CPUPercent: ptr(150.0), CPULimitPercent: ptr(75.0), CPUThrottledPercent: ptr(40.0), MemoryUsageBytes: 512, MemoryLimitBytes: 1024,
 			MemoryPercent: 50, PIDs: 12}},
-		want: map[string]float64{"cpuPercent": 150, "cpuLimitPercent": 75, "memoryPercent": 50, "memoryBytes": 512, "pids": 12},
+		want: map[string]float64{"cpuPercent": 150, "cpuLimitPercent": 75, "cpuThrottledPercent": 40, "memoryPercent": 50, "memoryBytes": 512, "pids": 12},
+	}, {
+		name: "an unthrottled capped container reads 0, not missing",
+		in:   docker.ContainerStats{ID: "6", Name: "idle", State: "running", Usage: stats.Usage{CPUPercent: ptr(0.0), CPUThrottledPercent: ptr(0.0)}},
+		want: map[string]float64{"cpuPercent": 0, "cpuThrottledPercent": 0, "memoryBytes": 0, "pids": 0},
 	}, {
 		name: "no cpu figure yet and no memory limit leave those metrics out",
 		in:   docker.ContainerStats{ID: "2", Name: "first-poll", Usage: stats.Usage{MemoryUsageBytes: 100, PIDs: 3}},
@@ -247,5 +251,27 @@ func TestAlertLabelsAreTheAPIsLabels(t *testing.T) {
 	if alert.LabelIgnore != dockwatchv1.LabelIgnore || alert.LabelThresholdPrefix != dockwatchv1.LabelThresholdPrefix {
 		t.Fatalf("alert labels %q/%q differ from the API's %q/%q",
 			alert.LabelIgnore, alert.LabelThresholdPrefix, dockwatchv1.LabelIgnore, dockwatchv1.LabelThresholdPrefix)
+	}
+}
+
+func TestAThresholdRuleOnCPUThrottledPercentFires(t *testing.T) {
+	host := unitHost(1)
+	host.Spec.Thresholds = []dockwatchv1.ThresholdRule{
+		{Name: "throttled", Metric: dockwatchv1.MetricCPUThrottledPercent, Above: intstr.FromInt32(25)}}
+	host.Status.Summary = &dockwatchv1.HostSummary{}
+	capped := docker.ContainerStats{ID: "id-capped", Name: "capped", State: "running"}
+	capped.CPUThrottledPercent = ptr(80.0)
+	free := docker.ContainerStats{ID: "id-free", Name: "free", State: "running"}
+	free.CPUThrottledPercent = ptr(0.0)
+	unknown := docker.ContainerStats{ID: "id-unknown", Name: "unknown", State: "running"} // no figure
+
+	r := &DockerHostReconciler{Alerts: NewAlertMemory()}
+	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+	result := r.evaluate(context.Background(), host, &docker.Snapshot{Containers: []docker.ContainerStats{capped, free, unknown}}, now)
+	if len(result.Transitions) != 1 || result.Transitions[0].Kind != alert.Fired || result.Transitions[0].Alert.Container != "capped" {
+		t.Fatalf("transitions %+v, want one Fired for capped", result.Transitions)
+	}
+	if a := result.Transitions[0].Alert; a.Metric != string(dockwatchv1.MetricCPUThrottledPercent) || a.Value != 80 {
+		t.Errorf("alert %+v, want cpuThrottledPercent at 80", a)
 	}
 }

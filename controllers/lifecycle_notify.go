@@ -12,8 +12,12 @@ import (
 )
 
 // notifyLifecycle turns lifecycle transitions into events, one per
-// container and episode, annotated like the threshold events.
+// container and episode, annotated like the threshold events. They take the
+// threshold events' path (alertRecorder): the bounded, counted queue, or the
+// correlator whose spam key (spamKeyPerAlert) buckets them per container by
+// their container-id annotation.
 func (r *DockerHostReconciler) notifyLifecycle(host *dockwatchv1.DockerHost, snap *docker.Snapshot, transitions []lifecycle.Transition) {
+	recorder := r.alertRecorder()
 	for _, t := range transitions {
 		annotations := map[string]string{
 			dockwatchv1.AnnotationHost:         host.Namespace + "/" + host.Name,
@@ -33,7 +37,7 @@ func (r *DockerHostReconciler) notifyLifecycle(host *dockwatchv1.DockerHost, sna
 		if t.Kind == lifecycle.RestartLoopResolved || t.Kind == lifecycle.Healthy {
 			eventType = corev1.EventTypeNormal
 		}
-		r.Recorder.AnnotatedEventf(host, annotations, eventType, string(t.Kind), "%s", lifecycleMessage(host, snap, t))
+		recorder.AnnotatedEventf(host, annotations, eventType, string(t.Kind), "%s", lifecycleMessage(host, snap, t))
 	}
 }
 
@@ -52,10 +56,7 @@ func lifecycleMessage(host *dockwatchv1.DockerHost, snap *docker.Snapshot, t lif
 	case lifecycle.RestartLoop:
 		return fmt.Sprintf("%s is in a restart loop: restarted at least %d times within %s (restart count %d)", subject, t.RestartsInWindow, window, t.RestartCount)
 	case lifecycle.RestartLoopResolved:
-		if t.Running {
-			return fmt.Sprintf("%s has run for %s without restarting (restart count %d)", subject, window, t.RestartCount)
-		}
-		return fmt.Sprintf("%s has not restarted for %s (it is %s; restart count %d)", subject, window, orUnknown(t.Status), t.RestartCount)
+		return fmt.Sprintf("%s has run for %s without restarting (restart count %d)", subject, window, t.RestartCount)
 	case lifecycle.Unhealthy:
 		return fmt.Sprintf("%s is unhealthy; last health check: %s", subject, orUnknown(t.HealthOutput))
 	case lifecycle.Healthy:

@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,12 +76,46 @@ func firstCount(events []corev1.Event) int32 {
 	return events[0].Count
 }
 
+// assertRecovers makes container's health probe pass (it prints fix/ok)
+// and checks for one Normal ContainerHealthy with the passing output.
+func assertRecovers(t *testing.T, key client.ObjectKey, container, fix string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(fix, "ok"), []byte("probe says yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	healthy := waitLifecycleEvent(t, key, dockwatchv1.EventContainerHealthy, container, 30*time.Second)
+	time.Sleep(12 * time.Second) // two more polls: nothing may repeat
+	t.Logf("%s %s %v: %s", healthy.Type, healthy.Reason, healthy.Annotations, healthy.Message)
+	if healthy.Type != corev1.EventTypeNormal || !strings.Contains(healthy.Message, "probe says yes") ||
+		healthy.Annotations[dockwatchv1.AnnotationReason] != dockwatchv1.EventContainerHealthy {
+		t.Errorf("healthy event %s %q %v, want Normal with the passing check's output", healthy.Type, healthy.Message, healthy.Annotations)
+	}
+	assertOnce(t, key, dockwatchv1.EventContainerHealthy, container)
+	assertOnce(t, key, dockwatchv1.EventContainerUnhealthy, container)
+	if host := getHost(t, key); host.Status.Summary.ContainersUnhealthy != 0 {
+		t.Errorf("summary %+v, want none unhealthy after the recovery", host.Status.Summary)
+	}
+}
+
+// restartManager stops mgr, starts a new manager and lets it poll twice.
+func restartManager(t *testing.T, mgr *runningManager) *runningManager {
+	t.Helper()
+	mgr.stop()
+	time.Sleep(3 * time.Second)
+	mgr = startManager(t, Scope{})
+	time.Sleep(12 * time.Second)
+	return mgr
+}
+
 func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
 	mgr := startManager(t, Scope{})
 	daemon.RunIdle(t, "idle")
-	daemon.RunIdle(t, "sick", "--health-cmd", "echo probe says no; false", "--health-interval", "1s", "--health-retries", "1")
+	// Its probe fails until /fix/ok appears, then passes printing the file.
+	fix := t.TempDir()
+	daemon.RunIdle(t, "sick", "-v", fix+":/fix:ro", "--health-cmd", "cat /fix/ok 2>/dev/null || { echo probe says no; false; }",
+		"--health-interval", "1s", "--health-retries", "1")
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "lifecycle", Namespace: ns},
 		Spec:       dockwatchv1.DockerHostSpec{Endpoint: daemon.Host, Interval: dur(pollEvery)},
@@ -136,6 +172,7 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 	assertOnce(t, key, dockwatchv1.EventContainerExited, "crash")
 	assertOnce(t, key, dockwatchv1.EventContainerUnhealthy, "sick")
 	assertNone(t, key, "stopped")
+	assertRecovers(t, key, "sick", fix)
 	if out, err := kubectl(t, "get", "events", "-n", ns, "--sort-by=.lastTimestamp",
 		"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message"); err == nil {
 		t.Logf("kubectl get events:\n%s", out)
@@ -145,14 +182,17 @@ func TestLifecycleAlertsOnARealDaemonSurviveAManagerRestart(t *testing.T) {
 func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 	daemon := startDaemon(t, dockertest.Options{})
 	ns := newNamespace(t)
-	startManager(t, Scope{})
+	mgr := startManager(t, Scope{})
 	key := applyHost(t, &dockwatchv1.DockerHost{
 		ObjectMeta: metav1.ObjectMeta{Name: "looping", Namespace: ns},
 		Spec: dockwatchv1.DockerHostSpec{Endpoint: daemon.Host, Interval: dur(pollEvery),
 			Lifecycle: &dockwatchv1.LifecycleSpec{RestartLoopWindow: dur("30s")}},
 	})
 	waitCondition(t, key, dockwatchv1.ConditionReady, metav1.ConditionTrue, dockwatchv1.ReasonPollSucceeded, readyWithin)
-	daemon.Docker(t, "run", "-d", "--name", "looper", "--network", "none", "--restart", "always", daemon.Image(t), "sh", "-c", "sleep 1; exit 1")
+	// It crashes a second after each start until /fix/ok appears; then it runs.
+	fix := t.TempDir()
+	daemon.Docker(t, "run", "-d", "--name", "looper", "--network", "none", "--restart", "always", "-v", fix+":/fix:ro",
+		daemon.Image(t), "sh", "-c", "if [ -e /fix/ok ]; then exec sleep 3600; fi; sleep 1; exit 1")
 
 	loop := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoop, "looper", 40*time.Second)
 	t.Logf("%s %s %v: %s", loop.Type, loop.Reason, loop.Annotations, loop.Message)
@@ -163,15 +203,43 @@ func TestRestartLoopIsOneEventAndResolvesOnceFixed(t *testing.T) {
 		t.Errorf("summary %+v, want 1 restarting", host.Status.Summary)
 	}
 
-	// Fixed: it may no longer restart, and so the loop ends.
-	daemon.Docker(t, "update", "--restart", "no", "looper")
-	resolved := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper", 90*time.Second)
+	if loop.Type != corev1.EventTypeWarning {
+		t.Errorf("restart loop event is %s, want Warning", loop.Type)
+	}
+
+	// The manager restarts while the loop is open and looper keeps crashing:
+	// the episode is remembered, nothing is raised again.
+	mgr = restartManager(t, mgr)
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerExited, "looper")
+	if n := len(lifecycleEvents(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")); n != 0 {
+		t.Errorf("%d ContainerRestartLoopResolved while it still loops, want none", n)
+	}
+
+	// Fixed: its next start (after Docker's restart back-off) keeps
+	// running, and a whole window later the loop resolves.
+	if err := os.WriteFile(filepath.Join(fix, "ok"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resolved := waitLifecycleEvent(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper", 150*time.Second)
 	t.Logf("%s %s %v: %s", resolved.Type, resolved.Reason, resolved.Annotations, resolved.Message)
 	if resolved.Type != corev1.EventTypeNormal || resolved.Annotations[dockwatchv1.AnnotationRestartCount] == "" {
 		t.Errorf("resolved event %s %v, want Normal with the restart count", resolved.Type, resolved.Annotations)
 	}
+	if !strings.Contains(resolved.Message, "has run for 30s without restarting") {
+		t.Errorf("resolved message %q, want it to say it has run for the whole 30s window", resolved.Message)
+	}
+	if state := daemon.Docker(t, "inspect", "-f", "{{.State.Status}}", "looper"); strings.TrimSpace(state) != "running" {
+		t.Errorf("looper is %q after the resolution, want running", state)
+	}
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
 	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
+
+	// And after another restart, the resolution is not raised again.
+	restartManager(t, mgr)
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoop, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerRestartLoopResolved, "looper")
+	assertOnce(t, key, dockwatchv1.EventContainerExited, "looper")
 }
 
 func TestAPIDefaultsAndValidatesSpecLifecycle(t *testing.T) {

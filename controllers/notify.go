@@ -30,8 +30,8 @@ func (r *DockerHostReconciler) notifyAlerts(host *dockwatchv1.DockerHost, transi
 	}
 }
 
-// alertRecorder is where threshold events go: the bounded alert event
-// path when there is one.
+// alertRecorder is where threshold and lifecycle events go: the bounded
+// alert event path when there is one.
 func (r *DockerHostReconciler) alertRecorder() record.EventRecorder {
 	if r.AlertEvents != nil {
 		return r.AlertEvents

@@ -175,7 +175,7 @@ func TestSummariseWritesDaemonPollTimeAndBoundedContainers(t *testing.T) {
 
 func TestContainerUsageRoundsAndClamps(t *testing.T) {
 	c := docker.ContainerStats{ID: "abc", Name: "web", Image: "nginx", Usage: stats.Usage{
-		CPUPercent: ptr(12.3456), CPULimitPercent: ptr(99.999), MemoryUsageBytes: math.MaxUint64,
+		CPUPercent: ptr(12.3456), CPULimitPercent: ptr(99.999), CPUThrottledPercent: ptr(66.6666), MemoryUsageBytes: math.MaxUint64,
 		MemoryLimitBytes: 1 << 30, MemoryPercent: 33.3333, NetRxBytes: 1, NetTxBytes: 2,
 		BlockReadBytes: 3, BlockWriteBytes: 4, PIDs: 5}}
 	got := containerUsage(c)
@@ -185,8 +185,11 @@ func TestContainerUsageRoundsAndClamps(t *testing.T) {
 	if got.MemoryBytes != math.MaxInt64 || got.MemoryLimitBytes != 1<<30 || got.PIDs != 5 || got.BlockWriteBytes != 4 {
 		t.Errorf("counters = %+v", got)
 	}
-	if containerUsage(usage("x", nil, 0)).CPUPercent != nil {
-		t.Error("a missing CPU figure became a value")
+	if got.CPUThrottledPercent == nil || *got.CPUThrottledPercent != 66.67 {
+		t.Errorf("cpuThrottledPercent = %v, want 66.67", got.CPUThrottledPercent)
+	}
+	if missing := containerUsage(usage("x", nil, 0)); missing.CPUPercent != nil || missing.CPUThrottledPercent != nil {
+		t.Error("a missing CPU or throttling figure became a value")
 	}
 }
 

@@ -15,6 +15,10 @@
 //
 //   - cpu_stats.cpu_usage.total_usage: v1 cpuacct.usage, v2 cpu.stat
 //     usage_usec × 1000 (ns).
+//   - cpu_stats.throttling_data: cpu.stat nr_periods and nr_throttled, and
+//     v1 throttled_time (ns) or v2 throttled_usec × 1000. On v1 they come
+//     from the cpu hierarchy (usually shared with cpuacct); without it there
+//     is no CFS quota and they stay 0.
 //   - cpu_stats.system_cpu_usage: the first seven fields of /proc/stat's
 //     "cpu" line (user nice system idle iowait irq softirq; not steal)
 //     × 1e9/USER_HZ, USER_HZ being 100 on Linux, as the daemon computes it.
@@ -40,6 +44,6 @@
 //     the host's network have none either, as with the daemon.
 //
 // Not filled, because nothing in dockwatch reads them: per-CPU usage, v1
-// user/kernel split and throttling data, max_usage, failcnt, the pids limit,
+// user/kernel split, max_usage, failcnt, the pids limit,
 // and the blkio lists other than io_service_bytes_recursive.
 package cgroupstats

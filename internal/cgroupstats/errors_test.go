@@ -13,6 +13,7 @@ func TestMissingFilesFailNamingTheFile(t *testing.T) {
 		file    func(root, proc string) string
 	}{
 		{"v1", fixtureV1, func(root, _ string) string { return filepath.Join(v1Dir(root, "cpu,cpuacct"), "cpuacct.usage") }},
+		{"v1", fixtureV1, func(root, _ string) string { return filepath.Join(v1Dir(root, "cpu,cpuacct"), "cpu.stat") }},
 		{"v1", fixtureV1, func(root, _ string) string { return filepath.Join(v1Dir(root, "memory"), "memory.usage_in_bytes") }},
 		{"v1", fixtureV1, func(root, _ string) string { return filepath.Join(v1Dir(root, "memory"), "memory.limit_in_bytes") }},
 		{"v1", fixtureV1, func(root, _ string) string { return filepath.Join(v1Dir(root, "memory"), "memory.stat") }},

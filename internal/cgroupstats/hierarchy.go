@@ -8,11 +8,12 @@ import (
 
 // v1Controllers are the v1 hierarchies Read uses, and whether a container
 // without one is an error. PIDs and block I/O stay 0 without theirs, as the
-// daemon reports them.
+// daemon reports them; without the cpu hierarchy there is no CFS quota to
+// be throttled by, and its throttling counters stay 0.
 var v1Controllers = []struct {
 	name     string
 	required bool
-}{{ctrlCPUAcct, true}, {ctrlMemory, true}, {ctrlPids, false}, {ctrlBlkio, false}}
+}{{ctrlCPUAcct, true}, {ctrlCPU, false}, {ctrlMemory, true}, {ctrlPids, false}, {ctrlBlkio, false}}
 
 // locateV1 finds the container's directory in each v1 hierarchy.
 func (r *Reader) locateV1(loc *Location, c Container, paths map[string]string) error {

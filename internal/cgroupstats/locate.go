@@ -32,7 +32,7 @@ type Container struct {
 // directory; on v1 each may be mounted on its own hierarchy.
 const (
 	ctrlCPUAcct = "cpuacct" // v1 only
-	ctrlCPU     = "cpu"     // v2 only: cpu.stat exists without the controller
+	ctrlCPU     = "cpu"     // cpu.stat; on v2 it exists without the controller
 	ctrlMemory  = "memory"
 	ctrlPids    = "pids"
 	ctrlBlkio   = "blkio" // v1
@@ -48,7 +48,7 @@ type Location struct {
 	// Version is the cgroup version, 1 or 2.
 	Version int
 	// Dirs maps each controller Read uses to the container's directory in
-	// it: cpuacct, memory, pids and blkio on v1; cpu, memory, pids and io
+	// it: cpuacct, cpu, memory, pids and blkio on v1; cpu, memory, pids and io
 	// (one shared directory) on v2. A controller the container's cgroup
 	// does not have is absent, and its figures stay 0, as with the daemon;
 	// CPU and memory are required.

@@ -31,6 +31,9 @@ func TestReadV1FillsTheDaemonsFields(t *testing.T) {
 	if cpu.OnlineCPUs != 4 {
 		t.Errorf("online_cpus = %d, want 4 (cpu0..cpu3)", cpu.OnlineCPUs)
 	}
+	if want := (container.ThrottlingData{Periods: 40, ThrottledPeriods: 15, ThrottledTime: 2500000000}); cpu.ThrottlingData != want {
+		t.Errorf("throttling_data = %+v, want cpu.stat's %+v", cpu.ThrottlingData, want)
+	}
 	m := s.MemoryStats
 	if m.Usage != 10485760 || m.Limit != 2048000*1024 || m.Stats["total_inactive_file"] != 2097152 {
 		t.Errorf("memory usage %d limit %d total_inactive_file %d, want 10485760, MemTotal %d (no limit) and 2097152",
@@ -96,6 +99,8 @@ func TestComputeOverTwoReadsGivesDockerStatsFigures(t *testing.T) {
 	// One second later on 4 CPUs: 400 ticks more in total, 0.5 s of it ours.
 	writeFile(t, filepath.Join(v1Dir(root, "cpu,cpuacct"), "cpuacct.usage"), "123956789012\n")
 	writeFile(t, filepath.Join(proc, "stat"), "cpu  1100 20 400 5200 40 5 6 700 0 0\ncpu0 1\ncpu1 1\ncpu2 1\ncpu3 1\n")
+	// 10 CFS periods more, 5 of them throttled.
+	writeFile(t, filepath.Join(v1Dir(root, "cpu,cpuacct"), "cpu.stat"), "nr_periods 50\nnr_throttled 20\nthrottled_time 3000000000\n")
 	cur, err := r.Read(loc)
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +113,9 @@ func TestComputeOverTwoReadsGivesDockerStatsFigures(t *testing.T) {
 	if u.MemoryUsageBytes != 10485760-2097152 || u.BlockReadBytes != 4096+8192 || u.BlockWriteBytes != 1048576 ||
 		u.NetRxBytes != 117457 || u.NetTxBytes != 76077 || u.PIDs != 3 {
 		t.Errorf("usage = %+v", u)
+	}
+	if p := u.CPUThrottledPercent; p == nil || *p != 50 {
+		t.Errorf("cpu throttled %% = %v (nil: none), want 50 (5 of 10 periods)", derefOr(p, -1))
 	}
 }
 
@@ -185,4 +193,12 @@ func TestReadOfAStoppedContainerIsErrGone(t *testing.T) {
 	if _, err := r2.Read(loc2); !errors.Is(err, ErrGone) {
 		t.Errorf("v2 Read after the cgroup was removed: %v, want ErrGone", err)
 	}
+}
+
+// derefOr is *p, or none when p is nil.
+func derefOr(p *float64, none float64) float64 {
+	if p == nil {
+		return none
+	}
+	return *p
 }

@@ -72,7 +72,13 @@ func (r *Reader) readCPU(loc *Location, s *container.StatsResponse) error {
 	}
 	total, err := readUintFile(loc.Dirs[ctrlCPUAcct], "cpuacct.usage")
 	s.CPUStats.CPUUsage.TotalUsage = total
-	return err
+	if err != nil {
+		return err
+	}
+	if dir, ok := loc.Dirs[ctrlCPU]; ok {
+		return readThrottlingV1(dir, s)
+	}
+	return nil
 }
 
 // readMemory fills usage, limit and memory.stat, and caps a limit above the

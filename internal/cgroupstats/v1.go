@@ -8,6 +8,27 @@ import (
 	"github.com/docker/docker/api/types/container"
 )
 
+// readThrottlingV1 fills the CFS throttling counters from a v1 cpu
+// cgroup's cpu.stat, which counts throttled_time in nanoseconds like the
+// API (v2's cpu.stat has the same counters, see readCPUV2).
+func readThrottlingV1(dir string, s *container.StatsResponse) error {
+	stat, err := readKeyedFile(dir, "cpu.stat")
+	if err != nil {
+		return err
+	}
+	periods, err := requireKey(stat, dir, "cpu.stat", "nr_periods")
+	if err != nil {
+		return err
+	}
+	throttled, err := requireKey(stat, dir, "cpu.stat", "nr_throttled")
+	if err != nil {
+		return err
+	}
+	s.CPUStats.ThrottlingData = container.ThrottlingData{
+		Periods: periods, ThrottledPeriods: throttled, ThrottledTime: stat["throttled_time"]}
+	return nil
+}
+
 // readMemoryV1 fills memory usage, limit and memory.stat from a v1 memory
 // cgroup. usage_in_bytes includes the page cache; stats.Compute subtracts
 // total_inactive_file from memory.stat as docker stats does.

@@ -32,7 +32,7 @@ var apiVersionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+(/|$)`)
 
 // allowedRequest is the read-only allow-list: GET/HEAD on the endpoints
 // needed to ping, identify, list, inspect and sample containers, and the
-// event log only with an `until`, so that it ends by itself.
+// event log only by GET and with an `until`, so that it ends by itself.
 func allowedRequest(method, urlPath, rawQuery string) bool {
 	if method != http.MethodGet && method != http.MethodHead {
 		return false
@@ -47,7 +47,7 @@ func allowedRequest(method, urlPath, rawQuery string) bool {
 	case "/_ping", "/version", "/info", "/containers/json":
 		return true
 	case "/events":
-		return hasUntil(rawQuery)
+		return method == http.MethodGet && hasUntil(rawQuery) // GET only: HEAD has no use here
 	}
 	parts := strings.Split(strings.TrimPrefix(urlPath, "/"), "/")
 	return len(parts) == 3 && parts[0] == "containers" && parts[1] != "" &&

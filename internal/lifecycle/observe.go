@@ -67,7 +67,8 @@ func latest(t, fallback time.Time) time.Time {
 }
 
 // checkLoop opens a restart-loop episode at the count, and resolves an
-// open one after a whole window without a restart.
+// open one once the container has run for a whole window without a
+// restart (ranForWindow). An exited container's loop stays open.
 func (s *stepper) checkLoop(m *Mark) {
 	window := s.cfg.RestartLoopWindow
 	m.Restarts = slices.DeleteFunc(m.Restarts, func(t time.Time) bool { return s.in.Now.Sub(t) >= window })
@@ -82,13 +83,27 @@ func (s *stepper) checkLoop(m *Mark) {
 			s.out = append(s.out, Transition{Kind: RestartLoop, ContainerID: m.ID, Name: m.Name, At: s.in.Now,
 				RestartCount: m.RestartCount, RestartsInWindow: len(m.Restarts), Status: obs.Status})
 		}
-	case !m.LoopSince.IsZero() && s.in.Now.Sub(m.LastRestart) >= window && s.in.Now.Sub(m.LoopSince) >= window:
+	case !m.LoopSince.IsZero() && s.ranForWindow(m) && s.in.Now.Sub(m.LoopSince) >= window:
 		m.LoopSince = time.Time{}
 		if s.cfg.RestartLoop {
 			s.out = append(s.out, Transition{Kind: RestartLoopResolved, ContainerID: m.ID, Name: m.Name, At: s.in.Now,
-				RestartCount: m.RestartCount, Status: obs.Status, Running: obs.Running})
+				RestartCount: m.RestartCount, Status: obs.Status})
 		}
 	}
+}
+
+// ranForWindow tells whether inspect saw the container running this poll,
+// started (by Docker or a person) a whole window ago and not restarted since.
+func (s *stepper) ranForWindow(m *Mark) bool {
+	obs, ok := s.in.Observed[m.ID]
+	if !ok || !obs.Running {
+		return false
+	}
+	since := m.LastRestart
+	if obs.StartedAt.After(since) {
+		since = obs.StartedAt
+	}
+	return s.in.Now.Sub(since) >= s.cfg.RestartLoopWindow
 }
 
 // keep drops the marks of containers that are gone, and of those nobody
@@ -99,8 +114,7 @@ func (s *stepper) keep() []Mark {
 		m := s.marks[id]
 		stale := !s.in.Listed[id] && s.in.Now.Sub(m.Seen) >= s.cfg.RestartLoopWindow && m.LoopSince.IsZero()
 		if s.in.Gone[id] {
-			s.resolveRemoved(m)
-			continue
+			continue // removed: its open loop ends with it, unresolved
 		}
 		if stale {
 			continue

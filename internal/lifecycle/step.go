@@ -19,7 +19,17 @@ const (
 	// sameExit is how far inspect's FinishedAt and the die event's time
 	// may lie apart and still be one exit.
 	sameExit = 250 * time.Millisecond
+	// stopAfterDie is how soon after a death docker stop's stop event
+	// follows it.
+	stopAfterDie = time.Second
 )
+
+// stopSignals are the signals a person's docker stop, kill or rm sends
+// (by number, as the daemon's kill event carries them; "" when the event
+// has none): TERM and KILL, and INT and QUIT, the usual STOPSIGNALs. Any
+// other signal (HUP to reload, USR1...) makes the death a person's only
+// when it was that signal's (exit code 128+signal), or docker stop's.
+var stopSignals = map[string]bool{"": true, "2": true, "3": true, "9": true, "15": true}
 
 // Step applies one poll's events and inspect answers to the marks.
 func Step(in Input) Result {
@@ -42,13 +52,20 @@ type stepper struct {
 	cfg   Config
 	marks map[string]*Mark
 	out   []Transition
+	// stops are the times of this poll's stop events, by container.
+	stops map[string][]time.Time
 }
 
 func newStepper(in Input) *stepper {
-	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{}}
+	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{}, stops: map[string][]time.Time{}}
 	for _, m := range in.Marks {
 		m.Restarts = slices.Clone(m.Restarts)
 		s.marks[m.ID] = &m
+	}
+	for _, ev := range in.Events {
+		if ev.Action == eventlog.ActionStop {
+			s.stops[ev.ContainerID] = append(s.stops[ev.ContainerID], ev.Time)
+		}
 	}
 	return s
 }
@@ -86,7 +103,7 @@ func (s *stepper) event(ev eventlog.Event) {
 	case eventlog.ActionCreate:
 		m.RestartCount = max(m.RestartCount, 0) // a new container starts from 0
 	case eventlog.ActionKill:
-		m.KillAt = ev.Time
+		m.KillAt, m.killSignal = ev.Time, ev.Signal
 	case eventlog.ActionOOM:
 		s.oom(m, ev.Time, false)
 	case eventlog.ActionDie:
@@ -122,11 +139,33 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 	}
 	m.LastExit, m.LastExitCode = at, code
 	byOOM := !m.OOMAt.IsZero() && !at.Before(m.OOMAt) && at.Sub(m.OOMAt) < oomGrace
-	byUser := !m.KillAt.IsZero() && !at.Before(m.KillAt) && at.Sub(m.KillAt) < killGrace
-	m.KillAt, m.userStop = time.Time{}, byUser && !byOOM
+	if obs := s.in.Observed[m.ID]; !byOOM && obs.OOMKilled && absDuration(obs.FinishedAt.Sub(at)) <= sameExit {
+		// The daemon may log the oom after the die: inspect already knows.
+		s.oom(m, at, false)
+		byOOM = true
+	}
+	byUser := s.byPerson(m, at, code)
+	m.KillAt, m.killSignal, m.userStop = time.Time{}, "", byUser && !byOOM
 	if !byOOM && !byUser && code != 0 {
 		s.crash(m, Exited, at, code, false)
 	}
+}
+
+// byPerson tells whether a death at `at` with code was asked for: a stop
+// signal shortly before it, or another signal that was its cause, or
+// docker stop's stop event right after it.
+func (s *stepper) byPerson(m *Mark, at time.Time, code int) bool {
+	if !m.KillAt.IsZero() && !at.Before(m.KillAt) && at.Sub(m.KillAt) < killGrace {
+		if stopSignals[m.killSignal] || strconv.Itoa(code-128) == m.killSignal {
+			return true
+		}
+	}
+	for _, t := range s.stops[m.ID] {
+		if !t.Before(at) && t.Sub(at) <= stopAfterDie {
+			return true
+		}
+	}
+	return false
 }
 
 // crash reports an OOM kill or crash exit, folding the repeats of a
@@ -170,20 +209,10 @@ func (s *stepper) health(m *Mark, status, output string) {
 	s.out = append(s.out, t)
 }
 
-// destroyed ends what was open for a removed container: a restart loop
-// resolves (its alert must not stay open forever); the mark goes.
+// destroyed forgets a removed container. An open restart loop is not
+// resolved: the container never ran for a window without restarting.
 func (s *stepper) destroyed(m *Mark) {
-	s.resolveRemoved(m)
 	delete(s.marks, m.ID)
-}
-
-// resolveRemoved resolves the open restart loop of a removed container.
-func (s *stepper) resolveRemoved(m *Mark) {
-	if !m.LoopSince.IsZero() && s.cfg.RestartLoop {
-		s.out = append(s.out, Transition{Kind: RestartLoopResolved, ContainerID: m.ID, Name: m.Name, At: s.in.Now,
-			RestartCount: m.RestartCount, Status: "removed"})
-	}
-	m.LoopSince = time.Time{}
 }
 
 // cutOutput trims a probe's output to one line of at most MaxOutputBytes,
@@ -198,6 +227,13 @@ func cutOutput(out string) string {
 		cut--
 	}
 	return out[:cut] + "..."
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -99,6 +99,19 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(2.01)}}},
 		want: "ContainerOOMKilled(137)",
 	}, {
+		name: "an oom event the daemon logs after the die is still only ContainerOOMKilled",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 2.01, "exitCode=137"), ev("oom", 2.02)},
+			observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(2.01)}}},
+		want: "ContainerOOMKilled(137)",
+	}, {
+		name: "an oom event that falls into the poll after its die is still only ContainerOOMKilled",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("die", 4.9, "exitCode=137")},
+				observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(4.9)}},
+			{now: 10, events: []eventlog.Event{ev("oom", 4.95)},
+				observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(4.9)}}},
+		want: "ContainerOOMKilled(137)",
+	}, {
 		name:  "several oom events of one kill are one episode",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("oom", 2), ev("oom", 2.1), ev("die", 2.2, "exitCode=137")}}},
 		want:  "ContainerOOMKilled(137)",
@@ -125,6 +138,37 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			{now: 5, events: []eventlog.Event{ev("kill", 4, "signal=15")}, observed: running(0, 0, 0)},
 			{now: 10, events: []eventlog.Event{ev("die", 6, "exitCode=143"), ev("stop", 6)}, observed: exited(143, 6)}},
 		want: "",
+	}, {
+		name:  "docker kill (kill 9, die 137, no destroy) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=9"), ev("die", 1.1, "exitCode=137")}, observed: exited(137, 1.1)}},
+		want:  "",
+	}, {
+		name:  "kill -s HUP (a reload) then a crash exit 1 is ContainerExited",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=1"), ev("die", 3, "exitCode=1")}, observed: exited(1, 3)}},
+		want:  "ContainerExited(1)",
+	}, {
+		name: "kill -s HUP, and the crash exit 1 in the next poll, is ContainerExited",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("kill", 4, "signal=1")}, observed: running(0, 0, 0)},
+			{now: 10, events: []eventlog.Event{ev("die", 8, "exitCode=1")}, observed: exited(1, 8)}},
+		want: "ContainerExited(1)",
+	}, {
+		name:  "kill -s HUP that kills it (die 129) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=1"), ev("die", 1.1, "exitCode=129")}, observed: exited(129, 1.1)}},
+		want:  "",
+	}, {
+		name:  "kill -s USR1 then exit 2 is ContainerExited",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=10"), ev("die", 2, "exitCode=2")}, observed: exited(2, 2)}},
+		want:  "ContainerExited(2)",
+	}, {
+		name: "docker stop of an image whose STOPSIGNAL is USR1 (kill 10, die 1, stop) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=10"), ev("die", 1.5, "exitCode=1"), ev("stop", 1.5)},
+			observed: exited(1, 1.5)}},
+		want: "",
+	}, {
+		name:  "docker stop with STOPSIGNAL SIGQUIT (kill 3, die 1, stop) raises nothing",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("kill", 1, "signal=3"), ev("die", 1.5, "exitCode=1"), ev("stop", 1.5)}, observed: exited(1, 1.5)}},
+		want:  "",
 	}, {
 		name:  "a clean exit 0 raises nothing",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 2, "exitCode=0")}, observed: exited(0, 2)}},
@@ -187,7 +231,7 @@ func TestStepReportsARestartLoopOncePerEpisodeAndItsResolution(t *testing.T) {
 		t.Fatalf("within the window after the last restart: %q, want nothing", kinds(later))
 	}
 	later, marks = run(t, cfg, marks, 115, quiet(120), quiet(125), quiet(300))
-	if kinds(later) != "ContainerRestartLoopResolved" || !later[0].Running {
+	if kinds(later) != "ContainerRestartLoopResolved" {
 		t.Fatalf("after a quiet window: %+v, want one ContainerRestartLoopResolved while running", later)
 	}
 
@@ -285,10 +329,42 @@ func TestStepRaisesNothingThatIsSwitchedOff(t *testing.T) {
 	}
 }
 
-func TestStepResolvesTheLoopOfARemovedContainer(t *testing.T) {
-	marks := []Mark{{ID: "c1", Name: "web", RestartCount: 9, LoopSince: at(0), LastRestart: at(1)}}
-	got, marks := run(t, all, marks, 0, poll{now: 5, events: []eventlog.Event{ev("destroy", 4)}, gone: true})
-	if kinds(got) != "ContainerRestartLoopResolved" || got[0].Status != "removed" || len(marks) != 0 {
-		t.Errorf("transitions = %+v, marks %v; want the loop resolved as removed and the mark gone", got, marks)
+// An open loop (fired at 5 s, last restart at 59.6 s, 60 s window) resolves
+// only once inspect shows the container running a whole window since its
+// last restart or start; staying exited, being removed or not being
+// inspected is no resolution.
+func TestStepResolvesARestartLoopOnlyAfterAWholeWindowRunning(t *testing.T) {
+	cfg := all
+	cfg.RestartLoopWindow = time.Minute
+	up := func(started float64) *Observed {
+		o := running(12, 59.5, 1)
+		o.StartedAt = at(started)
+		return o
+	}
+	tests := []struct {
+		name  string
+		polls []poll
+		want  string
+		open  bool
+	}{
+		{"running since its last restart: resolved a window later", []poll{{now: 119, observed: up(59.6)}, {now: 120, observed: up(59.6)}}, "ContainerRestartLoopResolved", false},
+		{"exited since its last crash: stays open", []poll{{now: 120, observed: exited(1, 59.5)}, {now: 600, observed: exited(1, 59.5)}}, "", true},
+		{"removed: the loop ends unresolved", []poll{{now: 120, events: []eventlog.Event{ev("destroy", 100)}, gone: true}}, "", false},
+		{"gone without a destroy event: the loop ends unresolved", []poll{{now: 120, gone: true}}, "", false},
+		{"not inspected this poll: stays open", []poll{{now: 120}}, "", true},
+		{"started again by a person at 200: resolved a window after that", []poll{{now: 150, observed: exited(1, 59.5)},
+			{now: 259, observed: up(200)}, {now: 260, observed: up(200)}}, "ContainerRestartLoopResolved", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marks := []Mark{{ID: "c1", Name: "web", RestartCount: 12, LoopSince: at(5), LastRestart: at(59.6), LastExit: at(59.5)}}
+			got, marks := run(t, cfg, marks, 60, tt.polls...)
+			if kinds(got) != tt.want {
+				t.Errorf("transitions = %q, want %q", kinds(got), tt.want)
+			}
+			if open := len(marks) == 1 && !marks[0].LoopSince.IsZero(); open != tt.open {
+				t.Errorf("loop open = %v (marks %+v), want %v", open, marks, tt.open)
+			}
+		})
 	}
 }

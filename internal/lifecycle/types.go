@@ -27,8 +27,8 @@ const (
 	Exited Kind = "ContainerExited"
 	// RestartLoop: Docker restarted the container Count times within Window.
 	RestartLoop Kind = "ContainerRestartLoop"
-	// RestartLoopResolved: a looping container went a whole Window without
-	// a restart.
+	// RestartLoopResolved: a looping container has run for a whole Window
+	// without a restart (not merely stayed exited, nor been removed).
 	RestartLoopResolved Kind = "ContainerRestartLoopResolved"
 	// Unhealthy: the container's health check turned unhealthy.
 	Unhealthy Kind = "ContainerUnhealthy"
@@ -105,6 +105,8 @@ type Mark struct {
 	KillAt, OOMAt time.Time
 	// Seen is the last poll that had news of the container.
 	Seen time.Time
+	// killSignal is KillAt's signal. Not persisted.
+	killSignal string
 	// userStop marks that the last death was asked for, so the start that
 	// follows (docker restart) is not a crash restart. Not persisted.
 	userStop bool
@@ -147,8 +149,6 @@ type Transition struct {
 	// Reconstructed: the daemon's event log did not have it (a manager
 	// restart, a cut read); inspect's state did.
 	Reconstructed bool
-	// Running tells, on RestartLoopResolved, whether the container runs.
-	Running bool
 }
 
 // Result is the outcome of one Step.
