@@ -46,6 +46,10 @@ const (
 	eventDrainOnStop = 5 * time.Second
 )
 
+// eventRetryDelays space the attempts at one event: from 250 ms, doubling,
+// then every 10 s until eventRetryFor is up.
+var eventRetryDelays = wait.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 1 << 30, Cap: 10 * time.Second}
+
 // AlertEventSink is the event path for threshold alerts: an EventRecorder
 // whose events wait in a bounded per-host queue (internal/eventbudget) and
 // are written one at a time, at the pace the API server and the client's
@@ -61,8 +65,10 @@ type AlertEventSink struct {
 	source corev1.EventSource
 	clock  clock.Clock
 	queue  *eventbudget.Queue[client.ObjectKey, *corev1.Event]
-	// retryFor is eventRetryFor; tests shorten it.
-	retryFor time.Duration
+	// retryFor and retryDelays are eventRetryFor and eventRetryDelays;
+	// tests shorten them.
+	retryFor    time.Duration
+	retryDelays wait.Backoff
 	// writing counts items taken from the queue and not yet settled.
 	writing atomic.Int64
 
@@ -76,7 +82,7 @@ func NewAlertEventSink(events typedcorev1.EventsGetter, scheme *runtime.Scheme, 
 	s := &AlertEventSink{
 		events: events, scheme: scheme, source: corev1.EventSource{Component: component}, clock: clock.RealClock{},
 		queue:    eventbudget.New[client.ObjectKey, *corev1.Event](eventbudget.Limits{PerKey: eventsPerHost, Total: eventsTotal}),
-		retryFor: eventRetryFor,
+		retryFor: eventRetryFor, retryDelays: eventRetryDelays,
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dockwatch_events_sent_total", Help: "Alert events written to the API server, by reason."}, []string{"reason"}),
 		summarised: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -208,9 +214,11 @@ func summaryLen(sum *eventbudget.Summary[*corev1.Event]) int {
 func (s *AlertEventSink) write(ctx context.Context, event *corev1.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, s.retryFor)
 	defer cancel()
-	backoff := wait.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 1 << 30, Cap: 10 * time.Second}
 	var last error
-	err := wait.ExponentialBackoffWithContext(ctx, backoff, func(ctx context.Context) (bool, error) {
+	// DelayFunc keeps trying at the cap until ctx ends;
+	// ExponentialBackoffWithContext would stop once the cap is reached
+	// (about 16 s), losing the event in a longer outage.
+	err := s.retryDelays.DelayFunc().Until(ctx, true, false, func(ctx context.Context) (bool, error) {
 		attempt := event.DeepCopy()
 		attempt.Name = fmt.Sprintf("%s.%x", event.InvolvedObject.Name, s.clock.Now().UnixNano())
 		_, last = s.events.Events(event.Namespace).Create(ctx, attempt, metav1.CreateOptions{})

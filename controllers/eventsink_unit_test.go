@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -101,6 +102,29 @@ func TestSinkRetriesWhileTheAPIServerIsAway(t *testing.T) {
 	runSink(t, sink)()
 	if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
 		t.Fatalf("want the event sent after the API server came back, sent %d (dropped %d)", sent, counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved))
+	}
+}
+
+// TestSinkKeepsRetryingPastTheBackoffCap: the attempts go on at the cap
+// until retryFor is up, not only until the delay first reaches it (about
+// 16 s with the shipped delays, shorter than a 20 s API server outage).
+func TestSinkKeepsRetryingPastTheBackoffCap(t *testing.T) {
+	clientset := fake.NewClientset()
+	var failures atomic.Int64
+	clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failures.Add(1) <= 30 {
+			return true, nil, apierrors.NewServiceUnavailable("away")
+		}
+		return false, nil, nil
+	})
+	reg := prometheus.NewRegistry()
+	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+	sink.retryDelays = wait.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 1 << 30, Cap: 4 * time.Millisecond}
+	sink.Event(unitHost(1), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
+	runSink(t, sink)()
+	if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
+		t.Fatalf("want the event sent after 30 failed attempts, sent %d (dropped %d, attempts %d)", sent,
+			counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved), failures.Load())
 	}
 }
 
