@@ -64,6 +64,7 @@ FUZZTIME ?= 15s
 FUZZ_TARGETS := ./internal/stats:FuzzDecodeCompute ./internal/stats:FuzzComputeCounters
 FUZZ_TARGETS += ./internal/docker:FuzzContainerList ./internal/docker:FuzzInspect
 FUZZ_TARGETS += ./internal/docker:FuzzDaemonInfo ./internal/docker:FuzzPing ./internal/docker:FuzzStatsAnswer
+FUZZ_TARGETS += ./internal/docker:FuzzInspectState ./internal/docker:FuzzContainerEvents
 FUZZ_TARGETS += ./internal/eventlog:FuzzRead
 
 .PHONY: fuzz

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path"
 	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/dockwatch/dockwatch/controllers"
 )
 
 // exitUsage is the exit status for a bad flag, as flag.ExitOnError uses.
@@ -105,12 +108,38 @@ func validateMode(f *flags) error {
 		return err
 	}
 	f.dockerSocket = socket
+	return validateNodeFiles(f)
+}
+
+// validateNodeFiles checks the files node mode reads: the DockerHost
+// template is parsed as the agent will parse it, and with
+// --stats-source=cgroup the host's cgroup and /proc mounts must be
+// directories (the stats engine would otherwise refuse every poll).
+func validateNodeFiles(f *flags) error {
 	if f.templateFile != "" {
-		if _, err := os.Stat(f.templateFile); err != nil {
-			return fmt.Errorf("--dockerhost-template: %w", err)
+		if err := controllers.CheckDockerHostTemplate(f.templateFile); err != nil {
+			return fmt.Errorf("--dockerhost-template: %s", oneLine(err.Error()))
+		}
+	}
+	if f.statsSource != "cgroup" {
+		return nil
+	}
+	for _, dir := range []struct{ flag, path string }{{"--host-cgroup-root", f.cgroupRoot}, {"--host-proc", f.procRoot}} {
+		st, err := os.Stat(dir.path)
+		if err == nil && !st.IsDir() {
+			err = errors.New("not a directory")
+		}
+		if err != nil {
+			return fmt.Errorf("%s %q with --stats-source=cgroup: %s (mount the host's there)", dir.flag, dir.path, oneLine(err.Error()))
 		}
 	}
 	return nil
+}
+
+// oneLine joins the lines of a message that came from elsewhere (a YAML
+// parser), so the start-up error stays one line.
+func oneLine(msg string) string {
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // socketPath accepts the Docker socket as /path or unix:///path.
@@ -128,10 +157,12 @@ func socketPath(v string) (string, error) {
 	return path.Clean(p), nil
 }
 
-// validateAddresses checks the listen addresses ("0" disables one).
+// validateAddresses checks the listen addresses ("0" disables one, and
+// pprof is off unless given an address).
 func validateAddresses(f *flags) error {
-	for name, addr := range map[string]string{"--metrics-bind-address": f.metricsAddr, "--health-probe-bind-address": f.probeAddr} {
-		if addr == "0" {
+	for name, addr := range map[string]string{"--metrics-bind-address": f.metricsAddr, "--health-probe-bind-address": f.probeAddr,
+		"--pprof-bind-address": f.pprofAddr} {
+		if addr == "0" || (addr == "" && name == "--pprof-bind-address") {
 			continue
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
@@ -148,6 +179,12 @@ func validateLimits(f *flags) error {
 	}
 	if f.retryMaxDelay <= 0 {
 		return fmt.Errorf("--retry-max-delay must be positive, not %s", f.retryMaxDelay)
+	}
+	if !(f.kubeQPS >= 0) || math.IsInf(f.kubeQPS, 1) {
+		return fmt.Errorf("--kube-api-qps must be a finite number of at least 0 (0 keeps the default), not %v", f.kubeQPS)
+	}
+	if f.kubeBurst < 0 {
+		return fmt.Errorf("--kube-api-burst must be at least 0 (0 means twice --kube-api-qps), not %d", f.kubeBurst)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,12 @@ import (
 )
 
 func TestValidateRejectsEveryBadFlagWithOneSentence(t *testing.T) {
+	dir := t.TempDir()
+	typo := writeFile(t, dir, "typo.yaml", "endpont: unix:///var/run/docker.sock\n")
+	broken := writeFile(t, dir, "broken.yaml", "spec:\n  interval: [30s\n  timeout: 5s\n")
+	file := writeFile(t, dir, "proc", "")
+	node := []string{"--mode=node", "--node-name=n", "--namespace=x"}
+	cgroup := append(slices.Clone(node), "--stats-source=cgroup", "--host-cgroup-root="+dir, "--host-proc="+dir)
 	tests := []struct {
 		args []string
 		want string
@@ -27,6 +34,16 @@ func TestValidateRejectsEveryBadFlagWithOneSentence(t *testing.T) {
 		{[]string{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles must be at least 1"},
 		{[]string{"--retry-max-delay=0s"}, "--retry-max-delay must be positive"},
 		{[]string{"--leader-elect"}, "--leader-elect outside a pod needs --leader-election-namespace"},
+		{[]string{"--kube-api-qps=-1"}, "--kube-api-qps must be a finite number of at least 0"},
+		{[]string{"--kube-api-qps=NaN"}, "--kube-api-qps must be a finite number of at least 0"},
+		{[]string{"--kube-api-qps=+Inf"}, "--kube-api-qps must be a finite number of at least 0"},
+		{[]string{"--kube-api-burst=-5"}, "--kube-api-burst must be at least 0"},
+		{[]string{"--pprof-bind-address=6060"}, "--pprof-bind-address \"6060\": want host:port or :port"},
+		{append(slices.Clone(node), "--dockerhost-template="+filepath.Join(dir, "missing.yaml")), "--dockerhost-template: read DockerHost template"},
+		{append(slices.Clone(node), "--dockerhost-template="+typo), `--dockerhost-template: parse DockerHost template`},
+		{append(slices.Clone(node), "--dockerhost-template="+broken), `--dockerhost-template: parse DockerHost template`},
+		{append(slices.Clone(cgroup), "--host-cgroup-root="+filepath.Join(dir, "none")), "--host-cgroup-root \"" + filepath.Join(dir, "none") + "\" with --stats-source=cgroup"},
+		{append(slices.Clone(cgroup), "--host-proc="+file), "--host-proc \"" + file + "\" with --stats-source=cgroup: not a directory"},
 	}
 	t.Setenv("POD_NAMESPACE", "")
 	t.Setenv("NODE_NAME", "")
@@ -38,6 +55,31 @@ func TestValidateRejectsEveryBadFlagWithOneSentence(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: err = %v, want one line containing %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// writeFile writes content to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidateAcceptsGoodNodeFilesAndAddresses(t *testing.T) {
+	dir := t.TempDir()
+	template := writeFile(t, dir, "host.yaml", "interval: 15s\n")
+	args := []string{"--mode=node", "--node-name=n", "--namespace=x", "--dockerhost-template=" + template,
+		"--stats-source=cgroup", "--host-cgroup-root=" + dir, "--host-proc=" + dir,
+		"--pprof-bind-address=127.0.0.1:6060", "--kube-api-qps=50", "--kube-api-burst=100"}
+	f, _, err := parseFlags(args, &bytes.Buffer{})
+	if err == nil {
+		err = validate(&f)
+	}
+	if err != nil {
+		t.Fatalf("%v: %v, want accepted", args, err)
 	}
 }
 
@@ -65,7 +107,9 @@ func buildManager(t *testing.T) string {
 
 func TestBuiltManagerExitsTwoWithOneLineOnABadFlag(t *testing.T) {
 	bin := buildManager(t)
-	for _, args := range [][]string{{"--bogus"}, {"--max-concurrent-reconciles=x"}, {"--mode=node", "--docker-socket=tcp://x"}} {
+	template := writeFile(t, t.TempDir(), "host.yaml", "spec:\n  interval: [30s\n")
+	for _, args := range [][]string{{"--bogus"}, {"--max-concurrent-reconciles=x"}, {"--mode=node", "--docker-socket=tcp://x"},
+		{"--kube-api-qps=-1"}, {"--mode=node", "--dockerhost-template=" + template}} {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NODE_NAME=n", "POD_NAMESPACE=x"}
 		var stderr bytes.Buffer

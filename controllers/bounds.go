@@ -3,9 +3,11 @@ package controllers
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/dockwatch/dockwatch/internal/docker"
+	"github.com/dockwatch/dockwatch/internal/eventlog"
 )
 
 // Caps on daemon-sourced strings written into status and events. The CRD's
@@ -18,6 +20,7 @@ const (
 	maxIDLength      = 128 // Docker IDs are 64 hex digits
 	maxNameLength    = 256
 	maxImageLength   = 512 // a reference with a registry, path and digest
+	maxStateLength   = 64  // state and health words: running, unhealthy...
 	truncatedMarker  = "…(truncated)"
 	// hashedMarkerLength is truncatedMarker's room when a hash is added
 	// ("…(truncated " + 8 hex digits + ")").
@@ -84,4 +87,19 @@ func boundSnapshot(snap *docker.Snapshot) *docker.Snapshot {
 		out.Skipped[i] = s
 	}
 	return &out
+}
+
+// boundEvents caps the daemon-sourced strings of an event log read before
+// any of it is inspected, remembered, written to status or sent in an
+// event. IDs are cut as capKey cuts the snapshot's, so the same container
+// keeps the same ID on both paths. It copies the events it changes.
+func boundEvents(read eventlog.Result) eventlog.Result {
+	read.Events = slices.Clone(read.Events)
+	for i := range read.Events {
+		ev := &read.Events[i]
+		ev.ContainerID = capKey(ev.ContainerID, maxIDLength)
+		ev.Name = capKey(ev.Name, maxNameLength)
+		ev.Detail = capString(ev.Detail, maxStateLength)
+	}
+	return read
 }

@@ -71,6 +71,8 @@ type AlertEventSink struct {
 	retryDelays wait.Backoff
 	// writing counts items taken from the queue and not yet settled.
 	writing atomic.Int64
+	// lastStamp is the suffix of the last event name given out; see eventName.
+	lastStamp atomic.Int64
 
 	sent, summarised, dropped *prometheus.CounterVec
 	queued                    prometheus.GaugeFunc
@@ -211,21 +213,25 @@ func summaryLen(sum *eventbudget.Summary[*corev1.Event]) int {
 // write creates event, retrying with backoff (up to retryFor) while the
 // API server is unavailable; a refusal that retrying cannot change (the
 // namespace is gone, the event is invalid, no permission) ends at once.
+// The event is named once, before the first attempt: a Create the API
+// server stored but never confirmed comes back AlreadyExists on the retry
+// and counts as sent, instead of going out a second time under a new name.
 func (s *AlertEventSink) write(ctx context.Context, event *corev1.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, s.retryFor)
 	defer cancel()
+	named := event.DeepCopy()
+	named.Name = s.eventName(event)
 	var last error
 	// DelayFunc keeps trying at the cap until ctx ends;
 	// ExponentialBackoffWithContext would stop once the cap is reached
 	// (about 16 s), losing the event in a longer outage.
 	err := s.retryDelays.DelayFunc().Until(ctx, true, false, func(ctx context.Context) (bool, error) {
-		attempt := event.DeepCopy()
-		attempt.Name = fmt.Sprintf("%s.%x", event.InvolvedObject.Name, s.clock.Now().UnixNano())
-		_, last = s.events.Events(event.Namespace).Create(ctx, attempt, metav1.CreateOptions{})
+		_, last = s.events.Events(event.Namespace).Create(ctx, named, metav1.CreateOptions{})
 		switch {
-		case last == nil:
+		case last == nil || apierrors.IsAlreadyExists(last):
+			last = nil
 			return true, nil
-		case apierrors.IsAlreadyExists(last) || retriable(last):
+		case retriable(last):
 			return false, nil
 		default:
 			return false, last
@@ -235,6 +241,19 @@ func (s *AlertEventSink) write(ctx context.Context, event *corev1.Event) error {
 		return fmt.Errorf("create event in %s: %w", event.Namespace, last)
 	}
 	return err
+}
+
+// eventName names an event after its object and the time, as client-go's
+// recorder does, but never gives the same suffix twice: AlreadyExists can
+// then only mean this event's own earlier attempt.
+func (s *AlertEventSink) eventName(event *corev1.Event) string {
+	for {
+		last := s.lastStamp.Load()
+		stamp := max(s.clock.Now().UnixNano(), last+1)
+		if s.lastStamp.CompareAndSwap(last, stamp) {
+			return fmt.Sprintf("%s.%x", event.InvolvedObject.Name, stamp)
+		}
+	}
 }
 
 // retriable tells API server trouble (away, overloaded, timing out) from a

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 )
@@ -143,3 +144,49 @@ func TestSinkCountsARefusedEventDropped(t *testing.T) {
 }
 
 var metav1ListAll = metav1.ListOptions{}
+
+// An event is named once: a Create the API server stored but whose answer
+// was lost is not sent again under a new name, and two events of the same
+// instant do not take each other's name.
+func TestSinkSendsEachEventOnce(t *testing.T) {
+	tests := []struct {
+		name      string
+		events    int
+		loseFirst bool // store the first Create, then answer with an error
+	}{
+		{"a stored but unconfirmed event is not sent twice", 1, true},
+		{"events of the same instant are all sent", 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clientset := fake.NewClientset()
+			var creates atomic.Int64
+			clientset.PrependReactor("create", "events", func(action k8stesting.Action) (bool, runtime.Object, error) {
+				if creates.Add(1) == 1 && tt.loseFirst {
+					obj := action.(k8stesting.CreateAction).GetObject()
+					if err := clientset.Tracker().Create(action.GetResource(), obj, action.GetNamespace()); err != nil {
+						t.Errorf("store the first event: %v", err)
+					}
+					return true, nil, apierrors.NewTimeoutError("the answer was lost", 1)
+				}
+				return false, nil, nil
+			})
+			reg := prometheus.NewRegistry()
+			sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+			sink.clock = clocktesting.NewFakeClock(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
+			host := unitHost(1)
+			for range tt.events {
+				sink.Event(host, corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
+			}
+			runSink(t, sink)()
+			events, err := clientset.CoreV1().Events(host.Namespace).List(context.Background(), metav1ListAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved)
+			if len(events.Items) != tt.events || sent != tt.events {
+				t.Fatalf("%d events stored, %d counted sent, want %d of each (%d creates)", len(events.Items), sent, tt.events, creates.Load())
+			}
+		})
+	}
+}

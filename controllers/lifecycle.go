@@ -102,6 +102,7 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 		log.FromContext(ctx).Info("Cannot read the Docker event log; lifecycle alerts wait for the next poll", "error", err.Error())
 		return
 	}
+	read = boundEvents(read) // daemon strings are cut before anything keeps them
 	cursor := nextCursor(since, now, read)
 	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, kept.marks, fresh))
 	events, observed := watchedOnly(read.Events, states, kept.marks, sel)
@@ -216,12 +217,15 @@ func watchedOnly(events []eventlog.Event, states map[string]docker.ContainerStat
 	return kept, observed
 }
 
-// observedFrom converts an inspect answer for the episode logic.
+// observedFrom converts an inspect answer for the episode logic, cutting
+// its daemon-sourced strings as boundEvents cuts the event log's (the
+// health output is cut by the episode logic).
 func observedFrom(s docker.ContainerState) lifecycle.Observed {
 	return lifecycle.Observed{
-		ID: s.ID, Name: s.Name, Status: s.Status, Running: s.Running, OOMKilled: s.OOMKilled, ExitCode: s.ExitCode,
+		ID: capKey(s.ID, maxIDLength), Name: capKey(s.Name, maxNameLength), Status: capString(s.Status, maxStateLength),
+		Running: s.Running, OOMKilled: s.OOMKilled, ExitCode: s.ExitCode,
 		FinishedAt: s.FinishedAt, StartedAt: s.StartedAt, RestartCount: s.RestartCount,
-		Health: s.Health, HealthOutput: s.HealthOutput, MemoryLimitBytes: s.MemoryLimitBytes,
+		Health: capString(s.Health, maxStateLength), HealthOutput: s.HealthOutput, MemoryLimitBytes: s.MemoryLimitBytes,
 	}
 }
 

@@ -188,6 +188,13 @@ func labelSafe(s string) string {
 	return strings.TrimRight(s[:validation.LabelValueMaxLength], ".-_")
 }
 
+// CheckDockerHostTemplate reads and parses a --dockerhost-template file as
+// NewNodeAgent will, so a bad file can fail start-up with one line.
+func CheckDockerHostTemplate(path string) error {
+	_, err := readTemplate(path)
+	return err
+}
+
 // readTemplate accepts either a whole DockerHost or a bare spec. It looks
 // at `kind` first, so a typo is reported against the form the file is in.
 func readTemplate(path string) (dockwatchv1.DockerHostSpec, error) {

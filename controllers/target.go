@@ -55,9 +55,7 @@ func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.Do
 		return conn, selection, true, nil
 	}
 
-	cfg := docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host),
-		MaxBaselineAge: 3 * pollInterval(host), // older: an outage, not a poll interval
-		Spread:         true}                   // one host of many: few connections per poll, none between
+	cfg := clientConfig(host)
 	if cfg.TLS, err = r.tlsMaterial(ctx, host); err != nil {
 		return nil, docker.Selection{}, false, err
 	}
@@ -65,6 +63,14 @@ func (r *DockerHostReconciler) connect(ctx context.Context, host *dockwatchv1.Do
 		return nil, docker.Selection{}, false, clientBuildError(host, err)
 	}
 	return conn, selection, false, nil
+}
+
+// clientConfig is the stats engine's configuration for host, without its
+// TLS material.
+func clientConfig(host *dockwatchv1.DockerHost) docker.Config {
+	return docker.Config{Endpoint: host.Spec.Endpoint, APIVersion: host.Spec.APIVersion, Timeout: pollTimeout(host),
+		MaxBaselineAge: 3 * pollInterval(host), // older: an outage, not a poll interval
+		Spread:         true}                   // one host of many: few connections per poll, none between
 }
 
 // clientBuildError names what kept the client from being built: the TLS

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -228,6 +229,30 @@ func TestSelectionForRejectsInvalidSelectorsNamingTheField(t *testing.T) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not contain %q", err, want)
 				}
+			}
+		})
+	}
+}
+
+// A CPU baseline older than three poll intervals is an outage, not a poll
+// interval: the engine must be told so for every host's own interval.
+func TestClientConfigTakesThreeIntervalsAsTheOldestBaseline(t *testing.T) {
+	tests := []struct {
+		name     string
+		interval *metav1.Duration
+		want     time.Duration
+	}{
+		{"the default interval", nil, 3 * defaultInterval},
+		{"a short interval", &metav1.Duration{Duration: 5 * time.Second}, 15 * time.Second},
+		{"a long interval", &metav1.Duration{Duration: 10 * time.Minute}, 30 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			host := unitHost(1)
+			host.Spec.Interval = tt.interval
+			cfg := clientConfig(host)
+			if cfg.MaxBaselineAge != tt.want || cfg.Timeout != pollTimeout(host) || cfg.Endpoint != host.Spec.Endpoint || !cfg.Spread {
+				t.Fatalf("config %+v, want MaxBaselineAge %v, Timeout %v, the spec's endpoint, spread", cfg, tt.want, pollTimeout(host))
 			}
 		})
 	}

@@ -92,17 +92,21 @@ type LifecycleStatus struct {
 
 // ContainerLifecycle is what was last seen and reported of one container.
 type ContainerLifecycle struct {
-	// id is the full container ID.
+	// id is the full container ID, cut to 128 bytes (with a hash of the
+	// whole) when a daemon sends a longer one.
 	// +required
+	// +kubebuilder:validation:MaxLength=128
 	ID string `json:"id"`
-	// name is the container name.
+	// name is the container name, cut like id to 256 bytes.
 	// +optional
+	// +kubebuilder:validation:MaxLength=256
 	Name string `json:"name,omitempty"`
 	// restartCount is the restart count Docker last reported.
 	// +optional
 	RestartCount int32 `json:"restartCount,omitempty"`
 	// health is the last health status handled: starting, healthy or unhealthy.
 	// +optional
+	// +kubebuilder:validation:MaxLength=64
 	Health string `json:"health,omitempty"`
 	// lastExitCode is the exit code of the last exit seen.
 	// +optional

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -43,11 +44,16 @@ func (c *Client) InspectState(ctx context.Context, id string) (ContainerState, e
 	if err != nil {
 		return ContainerState{}, markGone(err)
 	}
+	if resp.ContainerJSONBase == nil {
+		// "{}" decodes without the embedded base that holds the ID,
+		// name and state: nothing to read, and no panic.
+		return ContainerState{}, &OpError{Op: "inspect container " + shortID(id), Endpoint: c.endpoint.raw, Err: errors.New("the answer holds no container")}
+	}
 	return stateFrom(resp), nil
 }
 
 // stateFrom extracts the lifecycle fields of an inspect answer, which may
-// lack any of its parts.
+// lack any of its parts but the embedded base (InspectState checks it).
 func stateFrom(resp container.InspectResponse) ContainerState {
 	s := ContainerState{ID: resp.ID, Name: strings.TrimPrefix(resp.Name, "/"), RestartCount: resp.RestartCount}
 	if resp.Config != nil {
