@@ -17,6 +17,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -91,25 +92,9 @@ func run(f flags) error {
 	if err != nil {
 		return err
 	}
-	cfg := ctrl.GetConfigOrDie()
-	applyRateLimits(cfg, f.kubeQPS, f.kubeBurst)
-	cacheOpts := scope.CacheOptions()
-	if f.shard.enabled {
-		controllers.ShardCacheOptions(&cacheOpts, f.shard.namespace, f.shard.group)
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Metrics:                       metricsserver.Options{BindAddress: "0"}, // served by addMetricsServer
-		HealthProbeBindAddress:        f.probeAddr,
-		LeaderElection:                f.leaderElect && f.mode == "cluster",
-		LeaderElectionID:              "dockwatch.io",
-		LeaderElectionNamespace:       f.leaderElectionNamespace,
-		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cacheOpts,
-		PprofBindAddress:              f.pprofAddr,
-	})
+	mgr, cfg, err := newManager(f, scope)
 	if err != nil {
-		return fmt.Errorf("create manager: %w", err)
+		return err
 	}
 	clientset, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -160,6 +145,34 @@ func run(f flags) error {
 	}
 	setupLog.Info("Starting manager", "mode", f.mode, "node", scope.NodeName)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// newManager builds the controller-runtime manager for scope from the
+// kubeconfig, with the client's rate limits and the cache the scope (and
+// a shard) reads. Its own metrics server is off: addMetricsServer serves
+// /metrics.
+func newManager(f flags, scope controllers.Scope) (ctrl.Manager, *rest.Config, error) {
+	cfg := ctrl.GetConfigOrDie()
+	applyRateLimits(cfg, f.kubeQPS, f.kubeBurst)
+	cacheOpts := scope.CacheOptions()
+	if f.shard.enabled {
+		controllers.ShardCacheOptions(&cacheOpts, f.shard.namespace, f.shard.group)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect && f.mode == "cluster",
+		LeaderElectionID:              "dockwatch.io",
+		LeaderElectionNamespace:       f.leaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cacheOpts,
+		PprofBindAddress:              f.pprofAddr,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("create manager: %w", err)
+	}
+	return mgr, cfg, nil
 }
 
 // scopeFor says which hosts this manager serves; validate has checked
