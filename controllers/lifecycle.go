@@ -93,17 +93,14 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 		return
 	}
 	kept, fresh := r.Lifecycle.load(host)
-	since := kept.cursor
-	if since.IsZero() || since.After(now) {
-		since = now // a host never watched before: its history is not news
-	}
-	read, err := lc.ContainerEvents(ctx, since, now, eventlog.Limits{})
+	since, until := eventWindow(kept.cursor, now)
+	read, err := lc.ContainerEvents(ctx, since, until, eventlog.Limits{})
 	if err != nil {
 		log.FromContext(ctx).Info("Cannot read the Docker event log; lifecycle alerts wait for the next poll", "error", err.Error())
 		return
 	}
 	read = boundEvents(read) // daemon strings are cut before anything keeps them
-	cursor := nextCursor(since, now, read)
+	cursor := nextCursor(since, until, read)
 	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, kept.marks, fresh))
 	events, observed := watchedOnly(read.Events, states, kept.marks, sel)
 	result := lifecycle.Step(lifecycle.Input{
@@ -114,6 +111,25 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 	host.Status.Lifecycle = lifecycleStatus(cursor, read, result.Marks)
 	annotateContainers(host, result.Marks)
 	r.notifyLifecycle(host, snap, result.Transitions)
+}
+
+// eventLogSettle is how far behind the poll the event window ends. The
+// daemon logs one happening's events a few milliseconds apart, and in
+// either order (an OOM kill's die may come before its oom, and inspect
+// shows OOMKilled only once the oom is handled): a window that ended
+// between them would report the die alone, as a crash. Ending the window
+// a little in the past reads them together, with inspect already agreeing.
+const eventLogSettle = 2 * time.Second
+
+// eventWindow is the event-log window of a poll at now: from the cursor to
+// eventLogSettle before now. A host never watched before starts at the
+// window's end (its history is not news), as does a cursor from the future.
+func eventWindow(cursor, now time.Time) (since, until time.Time) {
+	until = now.Add(-eventLogSettle)
+	if cursor.IsZero() || cursor.After(until) {
+		return until, until
+	}
+	return cursor, until
 }
 
 // nextCursor is where the next read starts: the end of this window, or

@@ -11,6 +11,29 @@ import (
 	"github.com/dockwatch/dockwatch/internal/lifecycle"
 )
 
+func TestEventWindowEndsBehindThePoll(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	until := now.Add(-eventLogSettle)
+	tests := []struct {
+		name      string
+		cursor    time.Time
+		wantSince time.Time
+	}{
+		{"a host never watched starts at the window's end", time.Time{}, until},
+		{"a cursor resumes where the last window ended", now.Add(-7 * time.Second), now.Add(-7 * time.Second)},
+		{"a cursor past the window's end waits for it", now.Add(-time.Second), until},
+		{"a cursor from the future (clock skew) waits too", now.Add(time.Hour), until},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			since, gotUntil := eventWindow(tt.cursor, now)
+			if !since.Equal(tt.wantSince) || !gotUntil.Equal(until) {
+				t.Errorf("eventWindow = [%v, %v], want [%v, %v]", since, gotUntil, tt.wantSince, until)
+			}
+		})
+	}
+}
+
 func TestNextCursorResumesAfterACutRead(t *testing.T) {
 	since, until := time.Unix(100, 0), time.Unix(130, 0)
 	last := time.Unix(110, 5)
