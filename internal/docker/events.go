@@ -23,10 +23,10 @@ const maxEventsErrorBytes = 4 << 10
 // the daemon matches "health_status" against "health_status: unhealthy".
 const eventsFilter = `{"event":["create","start","kill","die","oom","destroy","health_status"],"type":["container"]}`
 
-// hasUntil reports whether an /events query names a numeric `until`, or
-// is Podman's `stream=false`, so that the daemon ends the answer by itself
-// instead of streaming forever.
-func hasUntil(rawQuery string) bool {
+// endsByItself reports whether an /events query makes the daemon end its
+// answer instead of streaming forever: it names a numeric `until`, or it is
+// Podman's `since` with `stream=false` (see eventsQuery).
+func endsByItself(rawQuery string) bool {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return false

@@ -47,7 +47,7 @@ func allowedRequest(method, urlPath, rawQuery string) bool {
 	case "/_ping", "/version", "/info", "/containers/json":
 		return true
 	case "/events":
-		return method == http.MethodGet && hasUntil(rawQuery) // GET only: HEAD has no use here
+		return method == http.MethodGet && endsByItself(rawQuery) // GET only: HEAD has no use here
 	}
 	parts := strings.Split(strings.TrimPrefix(urlPath, "/"), "/")
 	return len(parts) == 3 && parts[0] == "containers" && parts[1] != "" &&
