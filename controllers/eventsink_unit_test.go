@@ -88,44 +88,42 @@ func TestSinkAccountsForEveryEventOfABurst(t *testing.T) {
 	}
 }
 
+// TestSinkRetriesWhileTheAPIServerIsAway: an event the API server refuses
+// as unavailable is sent once it answers again, also after many attempts at
+// the backoff's cap (the attempts go on until retryFor is up, not only
+// until the delay first reaches the cap: about 16 s with the shipped
+// delays, shorter than a 20 s API server outage).
 func TestSinkRetriesWhileTheAPIServerIsAway(t *testing.T) {
-	clientset := fake.NewClientset()
-	var failures atomic.Int64
-	clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
-		if failures.Add(1) <= 3 {
-			return true, nil, apierrors.NewServiceUnavailable("away")
-		}
-		return false, nil, nil
-	})
-	reg := prometheus.NewRegistry()
-	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
-	sink.Event(unitHost(1), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
-	runSink(t, sink)()
-	if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
-		t.Fatalf("want the event sent after the API server came back, sent %d (dropped %d)", sent, counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved))
+	tests := []struct {
+		name     string
+		failures int64
+		delays   *wait.Backoff // nil: the shipped eventRetryDelays
+	}{
+		{"three failures, shipped delays", 3, nil},
+		{"thirty failures, most at the cap", 30, &wait.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 1 << 30, Cap: 4 * time.Millisecond}},
 	}
-}
-
-// TestSinkKeepsRetryingPastTheBackoffCap: the attempts go on at the cap
-// until retryFor is up, not only until the delay first reaches it (about
-// 16 s with the shipped delays, shorter than a 20 s API server outage).
-func TestSinkKeepsRetryingPastTheBackoffCap(t *testing.T) {
-	clientset := fake.NewClientset()
-	var failures atomic.Int64
-	clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
-		if failures.Add(1) <= 30 {
-			return true, nil, apierrors.NewServiceUnavailable("away")
-		}
-		return false, nil, nil
-	})
-	reg := prometheus.NewRegistry()
-	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
-	sink.retryDelays = wait.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 1 << 30, Cap: 4 * time.Millisecond}
-	sink.Event(unitHost(1), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
-	runSink(t, sink)()
-	if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
-		t.Fatalf("want the event sent after 30 failed attempts, sent %d (dropped %d, attempts %d)", sent,
-			counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved), failures.Load())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clientset := fake.NewClientset()
+			var attempts atomic.Int64
+			clientset.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+				if attempts.Add(1) <= tt.failures {
+					return true, nil, apierrors.NewServiceUnavailable("away")
+				}
+				return false, nil, nil
+			})
+			reg := prometheus.NewRegistry()
+			sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", reg)
+			if tt.delays != nil {
+				sink.retryDelays = *tt.delays
+			}
+			sink.Event(unitHost(1), corev1.EventTypeNormal, dockwatchv1.EventThresholdResolved, "back within")
+			runSink(t, sink)()
+			if sent := counter(t, reg, "dockwatch_events_sent_total", dockwatchv1.EventThresholdResolved); sent != 1 {
+				t.Fatalf("want the event sent after %d failed attempts, sent %d (dropped %d, attempts %d)", tt.failures, sent,
+					counter(t, reg, "dockwatch_events_dropped_total", dockwatchv1.EventThresholdResolved), attempts.Load())
+			}
+		})
 	}
 }
 
