@@ -74,7 +74,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fleetBin, "fakefleet", "bin/fakefleet", "the fake fleet binary (go build -o bin/fakefleet ./hack/fakefleet)")
 	fs.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver and etcd (default: hack/setup-envtest.sh)")
 	fs.StringVar(&o.managerArgs, "manager-args", "", "extra manager flags, space-separated (default none: the manager's defaults)")
-	fs.BoolVar(&o.pprof, "pprof", false, "serve the manager's pprof on 127.0.0.1 and save a heap profile at the end")
+	fs.BoolVar(&o.pprof, "pprof", false, "serve the manager's pprof on 127.0.0.1 and save a CPU profile of the window and a heap profile at its end")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -111,12 +111,20 @@ func run(ctx context.Context, o options, out, logw io.Writer) error {
 	if err := sleepCtx(ctx, o.warmup); err != nil {
 		return err
 	}
+	cpuProfile := make(chan struct{})
+	go func() {
+		defer close(cpuProfile)
+		if o.pprof {
+			mgr.saveProfile(fmt.Sprintf("profile?seconds=%d", int(o.window.Seconds())), "cpu", logf)
+		}
+	}()
 	res, err := measure(ctx, env, fleet, mgr, o, logf)
 	if err != nil {
 		return err
 	}
+	<-cpuProfile
 	if o.pprof {
-		mgr.saveHeapProfile(logf)
+		mgr.saveProfile("heap", "heap", logf)
 	}
 	writeReport(out, o, res)
 	return nil

@@ -245,20 +245,21 @@ func (m *managerProc) stop() {
 	_ = m.log.Close()
 }
 
-// saveHeapProfile writes the manager's heap profile next to its log.
-func (m *managerProc) saveHeapProfile(logf func(string, ...any)) {
-	cl := http.Client{Timeout: 30 * time.Second}
-	resp, err := cl.Get("http://" + m.pprof + "/debug/pprof/heap")
+// saveProfile writes one of the manager's pprof profiles (name "heap", or
+// "profile?seconds=N" for CPU) next to its log, as <log>.<file>.pprof.
+func (m *managerProc) saveProfile(name, file string, logf func(string, ...any)) {
+	cl := http.Client{Timeout: 10 * time.Minute}
+	resp, err := cl.Get("http://" + m.pprof + "/debug/pprof/" + name)
 	if err != nil {
-		logf("heap profile: %v", err)
+		logf("%s profile: %v", file, err)
 		return
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
-	path := strings.TrimSuffix(m.log.Name(), ".log") + ".heap.pprof"
+	path := strings.TrimSuffix(m.log.Name(), ".log") + "." + file + ".pprof"
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err == nil {
-		logf("heap profile: go tool pprof -top %s", path)
+		logf("%s profile: go tool pprof -top %s", file, path)
 	}
 }
 
