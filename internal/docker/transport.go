@@ -168,6 +168,16 @@ const (
 	idleConnsPerHost = 2
 )
 
+// Per-connection buffers, smaller than net/http's 4 KiB each: a request is
+// a few hundred bytes and a stats answer a few KiB, read through the buffer
+// in pieces (a header line longer than it is still read whole). At 1,000
+// hosts about 2,000 connections are open at any time and 400 new ones a
+// second, so each KiB saved is ~2 MiB held and 400 KiB/s less garbage.
+const (
+	readBufferSize  = 2 << 10
+	writeBufferSize = 1 << 10
+)
+
 // newHTTPTransport dials the endpoint itself (unix socket or TCP), opens at
 // most maxConns connections to it at once and keeps few of them idle; a
 // spread client (Config.Spread) keeps every one idle between the waves of a
@@ -189,6 +199,8 @@ func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout 
 		IdleConnTimeout:        idleConnTimeout,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 		ResponseHeaderTimeout:  timeout,
+		ReadBufferSize:         readBufferSize,
+		WriteBufferSize:        writeBufferSize,
 	}
 	if ep.network == "unix" {
 		t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
