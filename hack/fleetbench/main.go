@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -111,18 +112,15 @@ func run(ctx context.Context, o options, out, logw io.Writer) error {
 	if err := sleepCtx(ctx, o.warmup); err != nil {
 		return err
 	}
-	cpuProfile := make(chan struct{})
-	go func() {
-		defer close(cpuProfile)
-		if o.pprof {
-			mgr.saveProfile(fmt.Sprintf("profile?seconds=%d", int(o.window.Seconds())), "cpu", logf)
-		}
-	}()
+	var profiled sync.WaitGroup
+	if o.pprof { // the CPU profile covers the window
+		profiled.Go(func() { mgr.saveProfile(fmt.Sprintf("profile?seconds=%d", int(o.window.Seconds())), "cpu", logf) })
+	}
 	res, err := measure(ctx, env, fleet, mgr, o, logf)
+	profiled.Wait()
 	if err != nil {
 		return err
 	}
-	<-cpuProfile
 	if o.pprof {
 		mgr.saveProfile("heap", "heap", logf)
 	}
