@@ -80,11 +80,11 @@ type Config struct {
 	ProcRoot string
 	// Spread is for a client that polls one daemon among many, an interval
 	// apart (the controller): a snapshot asks for its containers' stats in
-	// waves over about half of Timeout (one wave per collector tick, at
+	// waves over about 2/5 of Timeout (one wave per collector tick, at
 	// least minSpreadConcurrency at once), reusing each connection from
 	// wave to wave, and closes its connections when it ends. 50
-	// containers at the default timeout take 5 ticks over 10 connections,
-	// so 10 TLS handshakes per poll, not 50. Left false (the CLI), a
+	// containers at the default timeout take 4 ticks over 13 connections,
+	// so 13 TLS handshakes per poll, not 50. Left false (the CLI), a
 	// snapshot asks for every container at once and keeps a few
 	// connections for the next one.
 	Spread bool

@@ -264,15 +264,12 @@ const minSpreadConcurrency = 8
 
 // statsConcurrency is how many of n stats requests run at once: all of them
 // (up to maxStats), or for a spread client as many as finish n in the waves
-// that fit in half of the timeout, one wave per collector tick. Each
-// connection costs a TLS handshake per poll, so fewer, longer waves save
-// the manager's CPU; half of the timeout still leaves a daemon whose ticks
-// run half again as slow inside the container deadline (4/5). The cgroup
+// that fit in 2/5 of the timeout, one wave per collector tick. The cgroup
 // source does not wait for ticks and is never spread.
 func (c *Client) statsConcurrency(n int) int {
 	if !c.spread || c.cgroups != nil {
 		return c.maxStats
 	}
-	waves := max(1, int(c.timeout/2/c.tick))
+	waves := max(1, int(c.timeout*2/5/c.tick))
 	return min(c.maxStats, max(minSpreadConcurrency, (n+waves-1)/waves))
 }
