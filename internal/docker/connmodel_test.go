@@ -139,7 +139,8 @@ func TestSpreadPollsReuseConnectionsAcrossTicks(t *testing.T) {
 // every container has a baseline, its waves (4 ticks, 5.6 s) must end
 // inside the container deadline (8 s): every container measured, with a
 // CPU figure. The first poll, which also takes each container's baseline,
-// may leave some unmeasured (see README, Known gaps); it is only logged.
+// may leave some unmeasured (a known gap, see the README's connection
+// model); it is only logged.
 // Spreading over half of the timeout (5 waves, 7 s) fails this.
 func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
 	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: 1400 * time.Millisecond})
