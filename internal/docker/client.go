@@ -79,13 +79,14 @@ type Config struct {
 	// "" means /proc. An agent in a container needs the host's.
 	ProcRoot string
 	// Spread is for a client that polls one daemon among many, an interval
-	// apart (the controller): a snapshot asks for its containers' stats in
-	// waves over about 2/5 of Timeout (one wave per collector tick, at
-	// least minSpreadConcurrency at once), reusing each connection from
-	// wave to wave, and closes its connections when it ends. 50
-	// containers at the default timeout take 4 ticks over 13 connections,
-	// so 13 TLS handshakes per poll, not 50. Left false (the CLI), a
-	// snapshot asks for every container at once and keeps a few
+	// apart (the controller): a snapshot keeps as few stats requests in
+	// flight as finish in the collector ticks that fit before its
+	// container deadline (one wave per tick, at least minSpreadConcurrency;
+	// see package pacing), more when the ticks turn out slower, reusing
+	// each connection from wave to wave, and closes its connections when
+	// it ends. 50 containers at the default timeout take 7 ticks over 8
+	// connections, so 8 TLS handshakes per poll, not 50. Left false (the
+	// CLI), a snapshot asks for every container at once and keeps a few
 	// connections for the next one.
 	Spread bool
 	// MaxBaselineAge is the oldest a container's previous sample may be

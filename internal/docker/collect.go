@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -13,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 
+	"github.com/dockwatch/dockwatch/internal/pacing"
 	"github.com/dockwatch/dockwatch/internal/stats"
 )
 
@@ -33,26 +33,36 @@ type sampleResult struct {
 	needsBaseline bool
 }
 
-// collect samples every target concurrently, at most c.statsConcurrency at once,
-// because the daemon answers all requests waiting in one collector tick:
-// sequential requests would take a tick each. Every container's requests
-// end by the container deadline (see containerDeadline), so one that never
-// answers is skipped while its siblings are measured. A container without
-// a fresh baseline gets a second sample a tick later when there is room.
-// The first failure of the daemon itself cancels the rest and fails the poll.
+// collect samples every target concurrently, because the daemon answers
+// all requests waiting in one collector tick: sequential requests would
+// take a tick each. A spread client keeps only as many in flight as finish
+// within the container deadline, one wave per tick (see statsRun and
+// package pacing); others send them all at once, up to maxStats. Every
+// container's requests end by the container deadline (see
+// containerDeadline), so one that never answers is skipped while its
+// siblings are measured. A container without a fresh baseline gets a
+// second sample a tick later when there is room. The first failure of the
+// daemon itself cancels the rest and fails the poll.
 func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
 	oneShot := c.cgroups != nil || !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
-	sampleCtx, cancel, share := withContainerDeadline(ctx, time.Now())
+	now := time.Now()
+	sampleCtx, cancel, share := withContainerDeadline(ctx, now)
 	defer cancel()
 	results := make([]sampleResult, len(targets))
-	hostErr := c.runEach(sampleCtx, results, func(workCtx context.Context, i int, pause func(time.Duration) bool) sampleResult {
-		r := c.sampleContainer(workCtx, targets[i], daemon, oneShot)
-		if r.err == nil && r.needsBaseline && roomFor(workCtx, 2*c.tick) && pause(c.tick) {
-			r = c.resample(workCtx, r)
+	run := c.newStatsRun(sampleCtx, now, targets, results, oneShot)
+	run.do = func(workCtx context.Context, t statsTask) (sampleResult, *statsTask) {
+		if t.resample {
+			return c.resample(workCtx, results[t.i]), nil
+		}
+		r := c.sampleContainer(workCtx, targets[t.i], daemon, oneShot)
+		var again *statsTask
+		if r.err == nil && r.needsBaseline && roomFor(workCtx, c.tick+run.tick()) {
+			again = &statsTask{i: t.i, resample: true, notBefore: time.Now().Add(c.tick)}
 		}
 		r.err = explainContainerDeadline(r.err, sampleCtx, ctx, share)
-		return r
-	})
+		return r, again
+	}
+	hostErr := run.run()
 	for i, r := range results {
 		if !r.done {
 			results[i] = unfinished(targets[i], share)
@@ -61,60 +71,32 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 	return results, c.pollError(ctx, hostErr, results)
 }
 
-// runEach runs fn for every result, at most c.statsConcurrency at once. fn may
-// pause (giving up its slot meanwhile, so waiting costs no concurrency);
-// pause reports false when the context ended. The first failure of the
-// daemon itself cancels the rest and is returned; results not started by
-// then stay zero (not done).
-func (c *Client) runEach(ctx context.Context, results []sampleResult, fn func(ctx context.Context, i int, pause func(time.Duration) bool) sampleResult) error {
+// newStatsRun queues one task per target under the plan of this client: a
+// spread client starts from the nominal tick and keeps at most as many in
+// flight as finish in minSpreadWaves waves, because answers slower than
+// planned can also mean this process is short of CPU, and more
+// connections would make that worse; others send every request at once.
+func (c *Client) newStatsRun(ctx context.Context, now time.Time, targets []container.Summary, results []sampleResult, oneShot bool) *statsRun {
 	workCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg        sync.WaitGroup
-		hostOnce  sync.Once
-		hostErr   error
-		semaphore = make(chan struct{}, c.statsConcurrency(len(results)))
-	)
-launch:
-	for i := range results {
-		select {
-		case semaphore <- struct{}{}:
-		case <-workCtx.Done():
-			break launch
-		}
-		wg.Add(1)
-		go func() {
-			held := true
-			defer func() {
-				if held {
-					<-semaphore
-				}
-				wg.Done()
-			}()
-			pause := func(d time.Duration) bool {
-				<-semaphore
-				held = false
-				if !sleepCtx(workCtx, d) {
-					return false
-				}
-				select {
-				case semaphore <- struct{}{}:
-					held = true
-					return true
-				case <-workCtx.Done():
-					return false
-				}
-			}
-			r := fn(workCtx, i, pause)
-			r.done = true
-			results[i] = r
-			if isHostFailure(r.err) {
-				hostOnce.Do(func() { hostErr = r.err; cancel() })
-			}
-		}()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = containerDeadline(now, now.Add(c.timeout)) // plan as if the poll had the usual deadline
 	}
-	wg.Wait()
-	return hostErr
+	run := &statsRun{ctx: workCtx, cancel: cancel, deadline: deadline, results: results,
+		plan: pacing.Plan{Floor: c.maxStats, Ceiling: c.maxStats},
+		base: c.tick, queue: make([]statsTask, len(targets))}
+	for i, s := range targets {
+		run.queue[i] = statsTask{i: i, expectsSecond: oneShot && isLive(s.State) && !c.memory.hasBaseline(s.ID)}
+		if run.queue[i].expectsSecond {
+			run.expected++
+		}
+	}
+	if c.spread && c.cgroups == nil {
+		requests := len(targets) + run.expected
+		run.plan.Floor = min(c.maxStats, minSpreadConcurrency)
+		run.plan.Ceiling = min(c.maxStats, max(run.plan.Floor, (requests+minSpreadWaves-1)/minSpreadWaves))
+	}
+	return run
 }
 
 // pollError decides whether the collected results fail the whole poll.
@@ -259,17 +241,10 @@ func isGone(err error) bool {
 }
 
 // minSpreadConcurrency is the fewest stats requests a spread client keeps
-// in flight: a host of a few containers is still polled in one tick.
+// in flight: a host of a few containers is still polled in one wave.
 const minSpreadConcurrency = 8
 
-// statsConcurrency is how many of n stats requests run at once: all of them
-// (up to maxStats), or for a spread client as many as finish n in the waves
-// that fit in 2/5 of the timeout, one wave per collector tick. The cgroup
-// source does not wait for ticks and is never spread.
-func (c *Client) statsConcurrency(n int) int {
-	if !c.spread || c.cgroups != nil {
-		return c.maxStats
-	}
-	waves := max(1, int(c.timeout*2/5/c.tick))
-	return min(c.maxStats, max(minSpreadConcurrency, (n+waves-1)/waves))
-}
+// minSpreadWaves is the fewest waves a spread client's poll is planned
+// in, however late it runs: its connections stay at most a third of its
+// requests (17 for 50 containers).
+const minSpreadWaves = 3

@@ -69,6 +69,14 @@ func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *cont
 	return &container.StatsResponse{Read: prev.read, CPUStats: prev.cpu}
 }
 
+// hasBaseline reports whether a sample of the container is kept.
+func (m *sampleMemory) hasBaseline(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.previous[id]
+	return ok
+}
+
 // cpuLimit returns the cached CPU limit in cores of a container; ok is
 // false when none is cached or it is older than inspectMaxAge.
 func (m *sampleMemory) cpuLimit(id string) (cores float64, ok bool) {

@@ -214,8 +214,14 @@ func (d *Daemon) nextTick(ctx context.Context) (time.Time, error) {
 		return now, nil
 	}
 	tick := d.fleet.opts.Tick
+	// Ticks fall at start+phase+k*tick for k >= 0; before the first one
+	// (since < 0) the next is the first, not a tick later.
 	since := now.Sub(d.fleet.start) - d.phase
-	at := d.fleet.start.Add(d.phase + (since/tick+1)*tick)
+	next := time.Duration(0)
+	if since >= 0 {
+		next = (since/tick + 1) * tick
+	}
+	at := d.fleet.start.Add(d.phase + next)
 	timer := time.NewTimer(at.Sub(now))
 	defer timer.Stop()
 	select {
