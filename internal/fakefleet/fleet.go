@@ -60,6 +60,8 @@ type Options struct {
 // Counters are the fleet's totals since it started.
 type Counters struct {
 	Requests, Lists, Stats, Inspects int64
+	// Events counts event log reads (GET /events), answered empty.
+	Events int64
 	// FullHandshakes and ResumedHandshakes count completed TLS handshakes.
 	FullHandshakes, ResumedHandshakes int64
 	// HybridOffers counts ClientHellos that offered the post-quantum
@@ -78,9 +80,9 @@ type Fleet struct {
 	opts  Options
 	start time.Time
 	count struct {
-		requests, lists, stats, inspects atomic.Int64
-		full, resumed, hybridOffers      atomic.Int64
-		open, total                      atomic.Int64
+		requests, lists, stats, inspects, events atomic.Int64
+		full, resumed, hybridOffers              atomic.Int64
+		open, total                              atomic.Int64
 	}
 }
 
@@ -187,7 +189,7 @@ func (f *Fleet) Close() {
 func (f *Fleet) Counters() Counters {
 	return Counters{
 		Requests: f.count.requests.Load(), Lists: f.count.lists.Load(),
-		Stats: f.count.stats.Load(), Inspects: f.count.inspects.Load(),
+		Stats: f.count.stats.Load(), Inspects: f.count.inspects.Load(), Events: f.count.events.Load(),
 		FullHandshakes: f.count.full.Load(), ResumedHandshakes: f.count.resumed.Load(),
 		HybridOffers: f.count.hybridOffers.Load(),
 		OpenConns:    f.count.open.Load(), TotalConns: f.count.total.Load(),

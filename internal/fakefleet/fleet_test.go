@@ -8,6 +8,7 @@ import (
 
 	"github.com/dockwatch/dockwatch/internal/docker"
 	"github.com/dockwatch/dockwatch/internal/dockertest"
+	"github.com/dockwatch/dockwatch/internal/eventlog"
 )
 
 // startTLSFleet starts a mutual-TLS fleet and returns it with the client
@@ -113,5 +114,24 @@ func TestStreamFalseWaitsForTwoTicksAndFillsPrecpu(t *testing.T) {
 		if cs.CPUPercent == nil {
 			t.Errorf("%s: no CPU figure from a stream=false sample with precpu", cs.Name)
 		}
+	}
+}
+
+// TestFleetAnswersEventLogReadsEmpty: the controller reads each daemon's
+// event log every poll; a fake daemon's is empty, not an error.
+func TestFleetAnswersEventLogReadsEmpty(t *testing.T) {
+	f, material := startTLSFleet(t, Options{Hosts: 1, Containers: 2})
+	c, err := docker.New(docker.Config{Endpoint: f.Daemons[0].Endpoint, TLS: material})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	now := time.Now()
+	res, err := c.ContainerEvents(context.Background(), now.Add(-time.Minute), now, eventlog.Limits{})
+	if err != nil {
+		t.Fatalf("read the event log: %v", err)
+	}
+	if len(res.Events) != 0 || f.Counters().Events != 1 {
+		t.Errorf("got %d events, %d reads counted; want none, and one read", len(res.Events), f.Counters().Events)
 	}
 }

@@ -49,6 +49,11 @@ func (d *Daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.fleet.count.lists.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(d.list)
+	case path == "/events":
+		// A quiet daemon: its event log holds nothing in any window, and
+		// a read with a past `until` (all dockwatch sends) ends at once.
+		d.fleet.count.events.Add(1)
+		w.Header().Set("Content-Type", "application/json")
 	case len(parts) == 3 && parts[0] == "containers" && parts[2] == "json":
 		d.fleet.count.inspects.Add(1)
 		d.serveInspect(w, parts[1])
