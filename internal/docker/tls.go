@@ -63,24 +63,18 @@ func (m *TLSMaterial) clientConfig() (*tls.Config, error) {
 		// new certificates (or a new CA) always get a full handshake.
 		ClientSessionCache: tls.NewLRUClientSessionCache(sessionCacheSize),
 	}
-	if len(m.CA) > 0 {
-		pool, err := caPool(m.CA)
-		if err != nil {
-			return nil, err
-		}
-		cfg.RootCAs = pool
+	parsed, err := m.parsed()
+	if err != nil {
+		return nil, err
 	}
-	if len(m.Cert) > 0 || len(m.Key) > 0 {
-		pair, err := clientKeyPair(m.Cert, m.Key)
-		if err != nil {
-			return nil, err
-		}
+	cfg.RootCAs = parsed.pool
+	if pair := parsed.pair; pair != nil {
 		// Always present our certificate. Go's default sends none when the
 		// daemon's acceptable-CA list does not name its issuer, and the
 		// daemon then reports "certificate required", hiding the real
 		// cause ("unknown certificate authority").
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			return &pair, nil
+			return pair, nil
 		}
 	}
 	return cfg, nil
