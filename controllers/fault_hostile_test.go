@@ -62,7 +62,7 @@ func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
 	t.Logf("6 hostile hosts beside 2 healthy for %s: peak heap in use %.0f MiB, peak RSS %.0f MiB (fakes and test clients included)", watch, heap, rss)
 	for _, key := range healthy {
 		times := polls[key]
-		// A 5s interval with up to 10% jitter: 40s holds 7 polls; one
+		// A 5s interval with up to 5% jitter: 40s holds 7 polls; one
 		// start-up poll may be missed.
 		if len(times) < 6 {
 			t.Errorf("healthy host %s polled %d times in %s beside hostile ones, want at least 6", key.Name, len(times), watch)

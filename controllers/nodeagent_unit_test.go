@@ -20,13 +20,13 @@ import (
 // Unit tests for scheduling (dockerhost_controller.go), scope (setup.go) and
 // the node agent's pure parts (nodeagent.go).
 
-func TestJitterStaysWithinTenPercentAbove(t *testing.T) {
+func TestJitterStaysWithinFivePercentAbove(t *testing.T) {
 	for _, d := range []time.Duration{0, 1, 9, 10, time.Second, 5 * time.Second, 30 * time.Second, time.Hour} {
 		seen := map[time.Duration]bool{}
 		for range 1000 {
 			got := jitter(d)
-			if got < d || got > d+d/10 || float64(got) > 1.1*float64(d) {
-				t.Fatalf("jitter(%v) = %v, outside [d, 1.1d]", d, got)
+			if got < d || got > d+d/20 || float64(got) > 1.05*float64(d) {
+				t.Fatalf("jitter(%v) = %v, outside [d, 1.05d]", d, got)
 			}
 			seen[got] = true
 		}

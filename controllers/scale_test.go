@@ -43,7 +43,7 @@ func TestBigHostStaysSmallAndDoesNotHotLoop(t *testing.T) {
 	time.Sleep(time.Minute - time.Since(start))
 	elapsed := time.Since(start)
 	reconciles := mgr.reconciles.Load() - before
-	// One reconcile per interval (jitter stretches it by up to 10%), plus the
+	// One reconcile per interval (jitter stretches it by up to 5%), plus the
 	// initial create; a hot loop would show hundreds.
 	if maxWant := int64(elapsed/interval) + 2; reconciles > maxWant || reconciles < int64(elapsed/interval)-2 {
 		t.Errorf("%d reconciles in %s with a %s interval, want about %d", reconciles, elapsed.Round(time.Second), interval, elapsed/interval)

@@ -48,7 +48,7 @@ type DockerHostSpec struct {
 	NodeName string `json:"nodeName,omitempty"`
 
 	// interval is the poll period, a duration with a unit such as 30s or 1m.
-	// Defaults to 30s; at least 5s. Each poll is offset by up to 10% jitter
+	// Defaults to 30s; at least 5s. Each poll is offset by up to 5% jitter
 	// so that many hosts do not poll in lockstep.
 	// +optional
 	// +kubebuilder:default="30s"
