@@ -24,7 +24,8 @@ const clockTicks = 100
 type results struct {
 	window                time.Duration
 	cpuCores              float64
-	peakRSS, rss          int64 // bytes
+	peakRSS, rss          int64 // bytes, in the window
+	startupPeakRSS        int64 // bytes, from start to the window
 	ages                  []time.Duration
 	notReady, neverPoll   int // worst sample
 	fullPerSec, resPerSec float64
@@ -49,6 +50,10 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
 	api0 := scrape(m.metrics)
+	res.startupPeakRSS, _ = memory(m.pid())
+	if err := resetPeakRSS(m.pid()); err != nil {
+		logf("peak RSS of the window includes start-up: %v", err)
+	}
 	start := time.Now()
 	var sockets, open []int
 	nextAges := start
@@ -149,6 +154,12 @@ func memory(pid int) (peak, now int64) {
 		}
 	}
 	return peak, now
+}
+
+// resetPeakRSS restarts VmHWM at the current RSS (Linux >= 4.0), so the
+// window's peak is told apart from the start-up one.
+func resetPeakRSS(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
 }
 
 // socketCount counts the process's open sockets.

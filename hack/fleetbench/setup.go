@@ -222,12 +222,12 @@ func startManager(cp *controlPlane, o options, logf func(string, ...any)) (*mana
 		return nil, err
 	}
 	m.cmd = exec.Command(o.managerBin, args...)
-	m.cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.kubeconfig)
+	m.cmd.Env = append(append(os.Environ(), strings.Fields(o.managerEnv)...), "KUBECONFIG="+cp.kubeconfig)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.managerBin, err)
 	}
-	logf("manager log: %s (args %s)", m.log.Name(), strings.Join(args, " "))
+	logf("manager log: %s (args %s, env %s)", m.log.Name(), strings.Join(args, " "), o.managerEnv)
 	return m, nil
 }
 
