@@ -41,7 +41,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, zap.Options, error) {
 	fs.StringVar(&f.statsSource, "stats-source", "api", "Node mode: api reads the daemon's stats endpoint; cgroup reads the host's cgroup files (faster, same figures).")
 	fs.StringVar(&f.cgroupRoot, "host-cgroup-root", "/sys/fs/cgroup", "Node mode with --stats-source=cgroup: where the host's cgroup filesystem is mounted.")
 	fs.StringVar(&f.procRoot, "host-proc", "/proc", "Node mode with --stats-source=cgroup: where the host's /proc is mounted.")
-	fs.IntVar(&f.concurrency, "max-concurrent-reconciles", 256, "How many DockerHosts are polled at once. A poll of 50 containers holds its worker about 7 s (its stats requests paced over 7 daemon collector ticks, on 8 connections), so 256 keep up with about 1,000 hosts at a 30 s interval; see dockwatch_poll_lag_seconds.")
+	fs.IntVar(&f.concurrency, "max-concurrent-reconciles", 256, "How many DockerHosts are polled at once. A poll of 50 containers holds its worker about 5 s (its stats requests paced over 5 daemon collector ticks, on 10 connections), so 256 keep up with about 1,300 hosts at a 30 s interval; more make the start-up burst of first polls heavier. See dockwatch_poll_lag_seconds.")
 	fs.DurationVar(&f.retryMaxDelay, "retry-max-delay", defaultRetryMaxDelay, "Longest backoff between polls of an unreachable daemon.")
 	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "", "The address to serve Go's /debug/pprof on (e.g. 127.0.0.1:6060); empty disables it.")
 	fs.Float64Var(&f.kubeQPS, "kube-api-qps", 0, "Client-side limit on API server requests per second; 0 keeps controller-runtime's default (no client-side limit: API Priority and Fairness governs).")

@@ -81,11 +81,11 @@ type Config struct {
 	// Spread is for a client that polls one daemon among many, an interval
 	// apart (the controller): a snapshot keeps as few stats requests in
 	// flight as finish in the collector ticks that fit before its
-	// container deadline (one wave per tick, at least minSpreadConcurrency;
-	// see package pacing), more when the ticks turn out slower, reusing
-	// each connection from wave to wave, and closes its connections when
-	// it ends. 50 containers at the default timeout take 7 ticks over 8
-	// connections, so 8 TLS handshakes per poll, not 50. Left false (the
+	// container deadline, in at most maxSpreadWaves (one wave per tick, at
+	// least minSpreadConcurrency; see package pacing), more when the ticks
+	// turn out slower, reusing each connection from wave to wave, and
+	// closes its connections when it ends. 50 containers take 5 ticks over
+	// 10 connections, so 10 TLS handshakes per poll, not 50. Left false (the
 	// CLI), a snapshot asks for every container at once and keeps a few
 	// connections for the next one.
 	Spread bool

@@ -95,6 +95,7 @@ func (c *Client) newStatsRun(ctx context.Context, now time.Time, targets []conta
 		requests := len(targets) + run.expected
 		run.plan.Floor = min(c.maxStats, minSpreadConcurrency)
 		run.plan.Ceiling = min(c.maxStats, max(run.plan.Floor, (requests+minSpreadWaves-1)/minSpreadWaves))
+		run.plan.MaxWaves = maxSpreadWaves
 	}
 	return run
 }
@@ -243,6 +244,14 @@ func isGone(err error) bool {
 // minSpreadConcurrency is the fewest stats requests a spread client keeps
 // in flight: a host of a few containers is still polled in one wave.
 const minSpreadConcurrency = 8
+
+// maxSpreadWaves is the most waves a spread client's poll is planned in,
+// though the default timeout's container deadline holds 7: each wave adds
+// a tick to the time the poll holds a manager's worker, and at 7 (8
+// connections for 50 containers) 256 workers were all busy with 1,000
+// hosts and polls ran late; 5 (10 connections) leaves them a quarter idle
+// and slow daemons 3 s of room before the plan must grow.
+const maxSpreadWaves = 5
 
 // minSpreadWaves is the fewest waves a spread client's poll is planned
 // in, however late it runs: its connections stay at most a third of its

@@ -61,8 +61,8 @@ func TestPollsResumeTLSSessionsAndKeepFewConnectionsIdle(t *testing.T) {
 // TestSpreadPollsReuseConnectionsAcrossTicks polls a ticking fake
 // mutual-TLS Engine of 50 containers as the controller does: each poll
 // after the first (which also takes the baselines) measures every
-// container over 8 connections, 7 waves inside the 8 s container deadline
-// (8 handshakes, resumed), not 50, and holds none once it ends.
+// container over 10 connections, 5 waves inside the 8 s container deadline
+// (10 handshakes, resumed), not 50, and holds none once it ends.
 func TestSpreadPollsReuseConnectionsAcrossTicks(t *testing.T) {
 	certs := dockertest.NewCerts(t, dockertest.CertOptions{})
 	serverTLS, err := fakefleet.ServerTLS(certs.CAPEM, certs.ServerCertPEM, certs.ServerKeyPEM)
@@ -92,8 +92,8 @@ func TestSpreadPollsReuseConnectionsAcrossTicks(t *testing.T) {
 		if len(snap.Containers) != 50 {
 			t.Errorf("poll %d measured %d containers, want all 50 (skipped: %v)", i+1, len(snap.Containers), snap.Skipped)
 		}
-		if i > 0 && handshakes > 9 {
-			t.Errorf("poll %d did %d TLS handshakes, want at most 9 (8 connections and the list's)", i+1, handshakes)
+		if i > 0 && handshakes > 11 {
+			t.Errorf("poll %d did %d TLS handshakes, want at most 11 (10 connections and the list's)", i+1, handshakes)
 		}
 		before = got
 	}
@@ -111,12 +111,11 @@ func TestSpreadPollsReuseConnectionsAcrossTicks(t *testing.T) {
 
 // TestSpreadPollOfASlowDaemonIsMeasuredWhole polls, as the controller does
 // (a spread client under a context of the default timeout), a fake Engine
-// of 50 containers whose collector ticks take 1.4 s instead of 1 s. A
-// plan for 1 s ticks (7 waves of 8 connections, 9.8 s here) would overrun
-// the container deadline (8 s); the poll must see the slower waves and
-// keep more requests in flight, so that every container is measured, with
-// a CPU figure: on the first poll too, which samples each container twice
-// (for its baseline), 100 requests.
+// of 50 containers whose collector ticks take 1.4 s instead of 1 s: every
+// container measured, with a CPU figure, on the first poll too, which
+// samples each container twice (for its baseline, 100 requests) and must
+// see the slower waves and keep more requests in flight to end inside the
+// container deadline (8 s).
 func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
 	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: 1400 * time.Millisecond})
 	if err != nil {
@@ -145,5 +144,45 @@ func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
 				t.Errorf("poll %d: container %s has no CPU figure", i+1, s.Name)
 			}
 		}
+	}
+}
+
+// TestSlowAnswersGrowAPollOnlyFromTheSparePool: a poll grows past its
+// first plan only with workers from the process-wide spare pool. Ticks of
+// 1.8 s do not fit the first plan (5 waves of 10, 9 s) in the container
+// deadline (8 s): with spares free the poll opens more connections; with
+// the pool taken (as by a manager whose polls all run late) it keeps its
+// first plan's 10.
+func TestSlowAnswersGrowAPollOnlyFromTheSparePool(t *testing.T) {
+	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: 1800 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	c, err := New(Config{Endpoint: fleet.Daemons[0].Endpoint, Spread: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	poll := func() (conns int64) {
+		before := fleet.Counters().TotalConns
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		if _, err := c.Snapshot(ctx, Selection{}); err != nil {
+			t.Fatal(err)
+		}
+		return fleet.Counters().TotalConns - before
+	}
+	poll() // the baselines
+	firstPlan := int64((50 + maxSpreadWaves - 1) / maxSpreadWaves)
+	if grown := poll(); grown <= firstPlan {
+		t.Errorf("a poll of a slow daemon opened %d connections with spares free, want more than its first plan's %d", grown, firstPlan)
+	}
+	if !spareWorkers.TryAcquire(maxSpareWorkers) {
+		t.Fatal("the spare pool is in use by another test")
+	}
+	defer spareWorkers.Release(maxSpareWorkers)
+	if kept := poll(); kept > firstPlan {
+		t.Errorf("a poll of a slow daemon opened %d connections with no spare free, want at most its first plan's %d", kept, firstPlan)
 	}
 }

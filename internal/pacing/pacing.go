@@ -21,12 +21,17 @@ type Plan struct {
 	Floor int
 	// Ceiling is the most in flight (the connection limit).
 	Ceiling int
+	// MaxWaves, when positive, is the most waves planned however much
+	// room there is: a poll then ends sooner (a manager's worker is free
+	// again) at the cost of more requests in flight.
+	MaxWaves int
 }
 
 // InFlight is how many requests to keep in flight so that left more end
 // within room when each wave takes tick: left spread evenly over the whole
-// waves room holds, at least Floor and at most Ceiling; when room holds
-// not one wave, all of them (up to Ceiling), which is the best left to do.
+// waves room holds (at most MaxWaves), at least Floor and at most Ceiling;
+// when room holds not one wave, all of them (up to Ceiling), which is the
+// best left to do.
 func (p Plan) InFlight(left int, room, tick time.Duration) int {
 	if left <= 0 {
 		return 0
@@ -34,6 +39,9 @@ func (p Plan) InFlight(left int, room, tick time.Duration) int {
 	waves := 0
 	if tick > 0 {
 		waves = int(room / tick)
+	}
+	if p.MaxWaves > 0 {
+		waves = min(waves, p.MaxWaves)
 	}
 	n := left
 	if waves > 1 {

@@ -7,6 +7,7 @@ import (
 
 func TestInFlight(t *testing.T) {
 	spread := Plan{Floor: 8, Ceiling: 256}
+	capped := Plan{Floor: 8, Ceiling: 256, MaxWaves: 5}
 	tests := []struct {
 		name       string
 		plan       Plan
@@ -26,6 +27,8 @@ func TestInFlight(t *testing.T) {
 		{"nothing left", spread, 0, 7900 * time.Millisecond, time.Second, 0},
 		{"no tick (a source that does not wait): all at once", Plan{Floor: 1, Ceiling: 256}, 50, 8 * time.Second, 0, 50},
 		{"a 30 s timeout, 23 waves", spread, 120, 23900 * time.Millisecond, time.Second, 8},
+		{"at most 5 waves: 50 over 10", capped, 50, 7900 * time.Millisecond, time.Second, 10},
+		{"at most 5 waves, and fewer fit", capped, 50, 3900 * time.Millisecond, time.Second, 17},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
