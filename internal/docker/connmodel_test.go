@@ -117,16 +117,7 @@ func TestSpreadPollsReuseConnectionsAcrossTicks(t *testing.T) {
 // see the slower waves and keep more requests in flight to end inside the
 // container deadline (8 s).
 func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
-	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: 1400 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fleet.Close()
-	c, err := New(Config{Endpoint: fleet.Daemons[0].Endpoint, Spread: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, c := slowDaemon(t, 1400*time.Millisecond)
 	for i := range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 		start := time.Now()
@@ -154,16 +145,7 @@ func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
 // the pool taken (as by a manager whose polls all run late) it keeps its
 // first plan's 10.
 func TestSlowAnswersGrowAPollOnlyFromTheSparePool(t *testing.T) {
-	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: 1800 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fleet.Close()
-	c, err := New(Config{Endpoint: fleet.Daemons[0].Endpoint, Spread: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	fleet, c := slowDaemon(t, 1800*time.Millisecond)
 	poll := func() (conns int64) {
 		before := fleet.Counters().TotalConns
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
@@ -185,4 +167,22 @@ func TestSlowAnswersGrowAPollOnlyFromTheSparePool(t *testing.T) {
 	if kept := poll(); kept > firstPlan {
 		t.Errorf("a poll of a slow daemon opened %d connections with no spare free, want at most its first plan's %d", kept, firstPlan)
 	}
+}
+
+// slowDaemon starts a plaintext fake Engine of 50 containers whose
+// collector ticks take tick, and a spread client of it, as the
+// controller's.
+func slowDaemon(t *testing.T, tick time.Duration) (*fakefleet.Fleet, *Client) {
+	t.Helper()
+	fleet, err := fakefleet.Start(fakefleet.Options{Hosts: 1, Containers: 50, Tick: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	c, err := New(Config{Endpoint: fleet.Daemons[0].Endpoint, Spread: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return fleet, c
 }
