@@ -58,6 +58,7 @@ type statsRun struct {
 	planned   int // workers of the first plan; those beyond hold a spare
 	spares    int64
 	latencies []time.Duration // of this poll's answered requests
+	wave      time.Duration   // pacing.Tick of latencies, kept as they come
 	hostErr   error
 	wg        sync.WaitGroup
 }
@@ -66,6 +67,7 @@ type statsRun struct {
 func (r *statsRun) run() error {
 	defer r.cancel()
 	r.mu.Lock()
+	r.wave = r.base
 	r.planned = -1 // the first plan is not bounded by the spares
 	r.grow()
 	r.planned = r.workers
@@ -79,7 +81,7 @@ func (r *statsRun) run() error {
 func (r *statsRun) tick() time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return pacing.Tick(r.latencies, r.base)
+	return r.wave
 }
 
 // grow starts workers, each with a queued task, until the plan is met.
@@ -88,7 +90,7 @@ func (r *statsRun) grow() {
 	if r.ctx.Err() != nil {
 		return
 	}
-	tick := pacing.Tick(r.latencies, r.base)
+	tick := r.wave
 	room := time.Until(r.deadline)
 	if r.expected > 0 {
 		room -= tick // the last first samples' seconds come a wave after them
@@ -158,6 +160,7 @@ func (r *statsRun) finish(t statsTask, res *sampleResult, again *statsTask, took
 		r.results[t.i] = *res
 		if took > 0 && res.sampled && res.err == nil {
 			r.latencies = append(r.latencies, took)
+			r.wave = pacing.Tick(r.latencies, r.base)
 		}
 		if isHostFailure(res.err) && r.hostErr == nil {
 			r.hostErr = res.err
