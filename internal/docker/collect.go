@@ -72,10 +72,11 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 }
 
 // newStatsRun queues one task per target under the plan of this client: a
-// spread client starts from the nominal tick and keeps at most as many in
-// flight as finish in minSpreadWaves waves, because answers slower than
-// planned can also mean this process is short of CPU, and more
-// connections would make that worse; others send every request at once.
+// spread client plans from the nominal tick, in at most maxSpreadWaves
+// waves, and keeps at most as many in flight as finish in minSpreadWaves,
+// because answers slower than planned can also mean this process is short
+// of CPU, and more connections would make that worse; others send every
+// request at once.
 func (c *Client) newStatsRun(ctx context.Context, now time.Time, targets []container.Summary, results []sampleResult, oneShot bool) *statsRun {
 	workCtx, cancel := context.WithCancel(ctx)
 	deadline, ok := ctx.Deadline()

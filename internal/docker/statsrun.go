@@ -55,7 +55,8 @@ type statsRun struct {
 	queue     []statsTask
 	expected  int // second samples counted ahead, not queued yet
 	workers   int
-	planned   int // workers of the first plan; those beyond hold a spare
+	planned   bool // the first plan is made: workers beyond it hold a spare
+	firstPlan int  // how many workers the first plan started
 	spares    int64
 	latencies []time.Duration // of this poll's answered requests
 	wave      time.Duration   // pacing.Tick of latencies, kept as they come
@@ -68,9 +69,8 @@ func (r *statsRun) run() error {
 	defer r.cancel()
 	r.mu.Lock()
 	r.wave = r.base
-	r.planned = -1 // the first plan is not bounded by the spares
 	r.grow()
-	r.planned = r.workers
+	r.planned, r.firstPlan = true, r.workers
 	r.mu.Unlock()
 	r.wg.Wait()
 	spareWorkers.Release(r.spares)
@@ -97,7 +97,7 @@ func (r *statsRun) grow() {
 	}
 	want := r.plan.InFlight(len(r.queue)+r.expected, room, tick)
 	for r.workers < want && len(r.queue) > 0 {
-		if r.planned >= 0 && r.workers >= r.planned {
+		if r.planned && r.workers >= r.firstPlan {
 			if !spareWorkers.TryAcquire(1) {
 				return
 			}
