@@ -133,7 +133,7 @@ type Client struct {
 	// requests in flight keep a consistent version.
 	docker atomic.Pointer[client.Client]
 	guard  *readOnlyTransport
-	base   *http.Transport
+	base   roundTripCloser
 
 	negotiateMu sync.Mutex
 	apiVersion  string // set by the first successful ping, reset on a downgrade

@@ -1,10 +1,12 @@
 package docker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -216,16 +218,26 @@ func (c *Client) fetchStats(ctx context.Context, id, name string, oneShot bool) 
 	return sample, osType, nil
 }
 
+// statsBuffers hold stats bodies between reading and decoding: a manager
+// reads thousands a minute, a few KiB each, and keeps none of them.
+var statsBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readStats reads and decodes a bounded stats body.
 func readStats(body io.Reader) (*container.StatsResponse, error) {
-	data, err := io.ReadAll(io.LimitReader(body, maxStatsBytes+1))
-	if err != nil {
+	buf := statsBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a hostile daemon's large answer is not kept
+			buf.Reset()
+			statsBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(body, maxStatsBytes+1)); err != nil {
 		return nil, fmt.Errorf("read stats body: %w", err)
 	}
-	if len(data) > maxStatsBytes {
+	if buf.Len() > maxStatsBytes {
 		return nil, fmt.Errorf("%w: answer larger than %d bytes", stats.ErrMalformedStats, maxStatsBytes)
 	}
-	return stats.Decode(data)
+	return stats.Decode(buf.Bytes())
 }
 
 // markGone tags the daemon's "no such container" and "not running"

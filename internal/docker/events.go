@@ -130,7 +130,7 @@ func (c *Client) getEvents(ctx context.Context, version string, q url.Values) (*
 	if c.endpoint.network == "tcp" {
 		u.Host = c.endpoint.address
 	}
-	if c.base.TLSClientConfig != nil {
+	if c.useTLS {
 		u.Scheme = "https"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dockwatch/dockwatch/internal/connpool"
 )
 
 // RefusedRequestError is returned for any request the read-only guard blocks.
@@ -91,8 +93,12 @@ func (t *readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	out := req
 	if t.host != "" {
-		out = req.Clone(req.Context())
-		out.URL.Host, out.Host = t.host, t.host
+		// A shallow copy with its own URL: the request is only read below,
+		// so req.Clone's deep copy of the headers would be garbage.
+		u := *req.URL
+		u.Host = t.host
+		out = req.WithContext(req.Context())
+		out.URL, out.Host = &u, t.host
 	}
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
@@ -178,19 +184,53 @@ const (
 	writeBufferSize = 1 << 10
 )
 
+// roundTripCloser is the transport under the read-only guard.
+type roundTripCloser interface {
+	http.RoundTripper
+	CloseIdleConnections()
+}
+
 // newHTTPTransport dials the endpoint itself (unix socket or TCP), opens at
 // most maxConns connections to it at once and keeps few of them idle; a
 // spread client (Config.Spread) keeps every one idle between the waves of a
 // poll, and closes them when the poll ends (see Snapshot). Response headers
 // are bounded in size and time, against daemons that send them slowly or
-// without end.
-func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration, spread bool) *http.Transport {
+// without end. Direct connections go through package connpool, which runs
+// no goroutine per connection (net/http runs two: at 1,000 hosts some
+// 5,000 stacks that count twice towards the heap's growth); through a
+// proxy, net/http's Transport does the work.
+func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout time.Duration, spread bool) roundTripCloser {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	idle := idleConnsPerHost
 	if spread {
 		idle = maxConns
 	}
-	t := &http.Transport{
+	if ep.network == "tcp" && proxied(ep) {
+		return proxiedTransport(dialer, tlsConfig, maxConns, idle, timeout)
+	}
+	dial := func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, ep.network, ep.address) }
+	if tlsConfig != nil {
+		tlsDial := &tlsDialer{dialer: dialer, config: tlsConfig, timeout: timeout}
+		dial = func(ctx context.Context) (net.Conn, error) { return tlsDial.DialTLSContext(ctx, "tcp", ep.address) }
+	}
+	return connpool.New(connpool.Options{
+		Dial:            dial,
+		MaxConns:        maxConns,
+		MaxIdle:         idle,
+		IdleTimeout:     idleConnTimeout,
+		HeaderTimeout:   timeout,
+		MaxHeaderBytes:  maxResponseHeaderBytes,
+		ReadBufferSize:  readBufferSize,
+		WriteBufferSize: writeBufferSize,
+	})
+}
+
+// proxiedTransport reaches a tcp:// daemon through the environment's proxy
+// with net/http, which does the TLS handshake with TLSClientConfig.
+func proxiedTransport(dialer *net.Dialer, tlsConfig *tls.Config, maxConns, idle int, timeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment, // as the docker CLI does for tcp://
+		DialContext:            dialer.DialContext,
 		TLSClientConfig:        tlsConfig,
 		TLSHandshakeTimeout:    timeout,
 		MaxConnsPerHost:        maxConns,
@@ -202,22 +242,6 @@ func newHTTPTransport(ep endpoint, tlsConfig *tls.Config, maxConns int, timeout 
 		ReadBufferSize:         readBufferSize,
 		WriteBufferSize:        writeBufferSize,
 	}
-	if ep.network == "unix" {
-		t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, "unix", ep.address)
-		}
-		return t
-	}
-	t.Proxy = http.ProxyFromEnvironment // as the docker CLI does for tcp://
-	t.DialContext = dialer.DialContext
-	if tlsConfig != nil && !proxied(ep) {
-		// Direct connections do their own handshake to offer the key
-		// exchange group the daemon chose (keyShare). Through a proxy the
-		// transport keeps doing it with TLSClientConfig: its custom TLS
-		// dialer would also be used to reach an https:// proxy.
-		t.DialTLSContext = (&tlsDialer{dialer: dialer, config: tlsConfig, timeout: timeout}).DialTLSContext
-	}
-	return t
 }
 
 // proxied reports whether the environment sends requests to the daemon
