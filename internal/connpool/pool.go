@@ -53,12 +53,13 @@ type Options struct {
 type Transport struct {
 	opt Options
 
-	mu      sync.Mutex
-	idle    []*conn // oldest first; requests take the newest
-	open    int     // connections open or being dialled
-	waiting int     // requests waiting for a connection
-	freed   chan struct{}
-	sweep   *time.Timer // closes connections idle past IdleTimeout
+	mu         sync.Mutex
+	idle       []*conn // oldest first; requests take the newest
+	open       int     // connections open or being dialled
+	waiting    int     // requests waiting for a connection
+	freed      chan struct{}
+	sweep      *time.Timer // closes connections idle past IdleTimeout
+	sweepArmed bool        // the sweep is due; armed while the idle list is not empty
 }
 
 // New returns a Transport with the given options.
@@ -129,7 +130,9 @@ func (t *Transport) put(c *conn) {
 	}
 	c.idleSince = time.Now()
 	t.idle = append(t.idle, c)
-	t.armSweepLocked(t.opt.IdleTimeout)
+	if !t.sweepArmed {
+		t.armSweepLocked(t.opt.IdleTimeout)
+	}
 	t.wakeLocked()
 	t.mu.Unlock()
 }
@@ -150,16 +153,19 @@ func (t *Transport) wakeLocked() {
 	}
 }
 
-// armSweepLocked makes sure the sweep runs within d.
+// armSweepLocked runs the sweep in d. It is armed once for the oldest
+// idle connection, not again at each release (the poll loop's hot path):
+// the sweep re-arms itself for the oldest of those left.
 func (t *Transport) armSweepLocked(d time.Duration) {
 	if t.opt.IdleTimeout <= 0 {
 		return
 	}
+	t.sweepArmed = true
 	if t.sweep == nil {
 		t.sweep = time.AfterFunc(d, t.closeExpired)
 		return
 	}
-	t.sweep.Reset(d) // harmless when it is already due sooner: closeExpired re-arms
+	t.sweep.Reset(d)
 }
 
 // closeExpired closes the connections idle for IdleTimeout and runs again
@@ -172,6 +178,7 @@ func (t *Transport) closeExpired() {
 		n++
 	}
 	expired := t.takeIdleLocked(n)
+	t.sweepArmed = false
 	if len(t.idle) > 0 {
 		t.armSweepLocked(t.opt.IdleTimeout - now.Sub(t.idle[0].idleSince))
 	}
@@ -183,6 +190,9 @@ func (t *Transport) closeExpired() {
 
 // takeIdleLocked removes the n oldest idle connections and returns them.
 func (t *Transport) takeIdleLocked(n int) []*conn {
+	if n == 0 {
+		return nil
+	}
 	taken := make([]*conn, n)
 	copy(taken, t.idle[:n])
 	rest := copy(t.idle, t.idle[n:])
@@ -200,11 +210,4 @@ func (t *Transport) CloseIdleConnections() {
 	for _, c := range idle {
 		c.close()
 	}
-}
-
-// Open returns the number of connections open, idle or in use.
-func (t *Transport) Open() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.open
 }

@@ -69,6 +69,29 @@ func getAll(t *testing.T, tr *Transport, url string) string {
 
 func hello(w http.ResponseWriter, r *http.Request) { _, _ = fmt.Fprintf(w, "hello %s", r.URL.Path) }
 
+// open is how many connections tr has open, idle or in use.
+func open(tr *Transport) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.open
+}
+
+// endTogether opens n connections at once to a server whose handler
+// waits on release, then lets all n answers end together, so that n
+// connections come free at the same moment.
+func endTogether(t *testing.T, tr *Transport, url string, n int, release chan struct{}) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { getAll(t, tr, url) })
+	}
+	for open(tr) < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+}
+
 func TestAnswersReadWholeReuseOneConnection(t *testing.T) {
 	s := newServer(t, hello)
 	tr := transport(s.Listener.Addr().String(), Options{MaxIdle: 2})
@@ -82,7 +105,7 @@ func TestAnswersReadWholeReuseOneConnection(t *testing.T) {
 		t.Errorf("5 requests in a row opened %d connections, want 1", n)
 	}
 	tr.CloseIdleConnections()
-	if n := tr.Open(); n != 0 {
+	if n := open(tr); n != 0 {
 		t.Errorf("%d connections open after CloseIdleConnections, want 0", n)
 	}
 }
@@ -106,7 +129,7 @@ func TestAbandonedOrClosingAnswersDoNotReuse(t *testing.T) {
 	if n := s.accepted.Load(); n != 3 {
 		t.Errorf("%d connections for an abandoned, a closing and a whole answer, want 3", n)
 	}
-	if n := tr.Open(); n != 1 {
+	if n := open(tr); n != 1 {
 		t.Errorf("%d open, want the last one idle", n)
 	}
 }
@@ -161,23 +184,15 @@ func TestIdleConnectionsAreBoundedAndExpire(t *testing.T) {
 	release := make(chan struct{})
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { <-release; hello(w, r) })
 	tr := transport(s.Listener.Addr().String(), Options{MaxIdle: 2, IdleTimeout: 200 * time.Millisecond})
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Go(func() { getAll(t, tr, s.URL) })
-	}
-	for tr.Open() < 5 {
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
-	wg.Wait()
-	if n := tr.Open(); n != 2 {
+	endTogether(t, tr, s.URL, 5, release)
+	if n := open(tr); n != 2 {
 		t.Errorf("%d open after 5 requests ended, want MaxIdle 2", n)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for tr.Open() > 0 && time.Now().Before(deadline) {
+	for open(tr) > 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := tr.Open(); n != 0 {
+	if n := open(tr); n != 0 {
 		t.Errorf("%d open well past the idle timeout, want 0", n)
 	}
 }
@@ -252,7 +267,7 @@ func TestHostileHeadersAreBoundedInSizeAndTime(t *testing.T) {
 		if took := time.Since(start); took > 2*time.Second {
 			t.Errorf("%s server: header timeout of 100ms took %s", name, took)
 		}
-		if n := tr.Open(); n != 0 {
+		if n := open(tr); n != 0 {
 			t.Errorf("%s server: %d connections open after the failure, want 0", name, n)
 		}
 	}
@@ -285,7 +300,7 @@ func TestCancelEndsABodyThatNeverEnds(t *testing.T) {
 		t.Errorf("body read after cancel: %v, want context.Canceled", err)
 	}
 	_ = resp.Body.Close()
-	if n := tr.Open(); n != 0 {
+	if n := open(tr); n != 0 {
 		t.Errorf("%d open after a cancelled answer, want 0", n)
 	}
 }
@@ -320,7 +335,7 @@ func TestInformationalAnswersAreRefused(t *testing.T) {
 	if _, err := get(context.Background(), tr, "http://"+addr+"/"); err == nil || !strings.Contains(err.Error(), "informational") {
 		t.Errorf("1xx answer: %v, want it refused", err)
 	}
-	if n := tr.Open(); n != 0 {
+	if n := open(tr); n != 0 {
 		t.Errorf("%d open after a 1xx answer, want 0: the rest of the stream is unread", n)
 	}
 }
@@ -334,17 +349,9 @@ func TestIdleConnectionsRunNoGoroutines(t *testing.T) {
 	tr := transport(s.Listener.Addr().String(), Options{MaxIdle: 50})
 	defer tr.CloseIdleConnections()
 	before := runtime.NumGoroutine()
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() { getAll(t, tr, s.URL) })
-	}
-	for tr.Open() < 50 {
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
-	wg.Wait()
+	endTogether(t, tr, s.URL, 50, release)
 	time.Sleep(50 * time.Millisecond)
-	if n := tr.Open(); n != 50 {
+	if n := open(tr); n != 50 {
 		t.Fatalf("%d idle, want 50", n)
 	}
 	if grown := runtime.NumGoroutine() - before; grown > 55 {
