@@ -96,7 +96,7 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	before := host.Status.DeepCopy()
 	defer func() {
 		r.notify(host, before)
-		if err := r.Status().Patch(ctx, host, patch); err != nil && !apierrors.IsNotFound(err) {
+		if err := patchStatus(ctx, r.Status(), host, patch); err != nil && !apierrors.IsNotFound(err) {
 			retErr = errors.Join(retErr, fmt.Errorf("patch status of %s: %w", req.NamespacedName, err))
 		}
 	}()

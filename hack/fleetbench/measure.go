@@ -36,6 +36,13 @@ type results struct {
 	postPerSec            float64
 	lagP99                string
 	load                  [2]string
+	// Where the RSS goes, from the manager's Go runtime metrics at the end,
+	// and the peak before the final /metrics scrape (whose gathering of
+	// every container series is itself a spike).
+	heapInuse, stackInuse int64
+	goroutines            int
+	gcPerSec              float64
+	peakBeforeScrape      int64
 }
 
 // measure samples the manager, the fleet and the DockerHosts over the window.
@@ -83,7 +90,10 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	if err != nil {
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
+	res.peakBeforeScrape, _ = memory(m.pid())
 	api1 := scrape(m.metrics)
+	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
+	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
 	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
 	res.peakRSS, res.rss = memory(m.pid())
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
@@ -178,10 +188,14 @@ func socketCount(pid int) (int, error) {
 	return n, nil
 }
 
-// apiCounts are the manager's API requests by method, and its lag p99.
+// apiCounts are the manager's API requests by method, its lag p99 and its
+// Go runtime's memory figures.
 type apiCounts struct {
-	patch, post float64
-	lagP99      string
+	patch, post           float64
+	lagP99                string
+	heapInuse, stackInuse int64
+	goroutines            int
+	gcCount               float64
 }
 
 // scrape reads the manager's metrics endpoint.
@@ -216,6 +230,14 @@ func scrape(addr string) apiCounts {
 				bound = -1
 			}
 			buckets = append(buckets, [2]float64{bound, value})
+		case name == "go_memstats_heap_inuse_bytes":
+			out.heapInuse = int64(value)
+		case name == "go_memstats_stack_inuse_bytes":
+			out.stackInuse = int64(value)
+		case name == "go_goroutines":
+			out.goroutines = int(value)
+		case name == "go_gc_duration_seconds_count":
+			out.gcCount = value
 		}
 	}
 	out.lagP99 = quantileBucket(buckets, 0.99)
