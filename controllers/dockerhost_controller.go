@@ -92,11 +92,10 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	r.Alerts.seed(host)
 
-	patch := client.MergeFrom(host.DeepCopy())
 	before := host.Status.DeepCopy()
 	defer func() {
 		r.notify(host, before)
-		if err := patchStatus(ctx, r.Status(), host, patch); err != nil && !apierrors.IsNotFound(err) {
+		if err := patchStatus(ctx, r.Status(), host, before); err != nil && !apierrors.IsNotFound(err) {
 			retErr = errors.Join(retErr, fmt.Errorf("patch status of %s: %w", req.NamespacedName, err))
 		}
 	}()

@@ -2,8 +2,14 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
 	"testing"
+	"time"
 
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,8 +41,7 @@ func recordingStatusWriter(t *testing.T, host *dockwatchv1.DockerHost) (client.S
 func TestPatchStatusSendsNothingWhenNothingChanged(t *testing.T) {
 	host := unitHost(1)
 	w, sent := recordingStatusWriter(t, host)
-	patch := client.MergeFrom(host.DeepCopy())
-	if err := patchStatus(context.Background(), w, host, patch); err != nil {
+	if err := patchStatus(context.Background(), w, host, host.Status.DeepCopy()); err != nil {
 		t.Fatal(err)
 	}
 	if len(*sent) != 0 {
@@ -47,9 +52,9 @@ func TestPatchStatusSendsNothingWhenNothingChanged(t *testing.T) {
 func TestPatchStatusSendsTheDiffAndReadsBackOnlyMetadata(t *testing.T) {
 	host := unitHost(1)
 	w, sent := recordingStatusWriter(t, host)
-	patch := client.MergeFrom(host.DeepCopy())
+	before := host.Status.DeepCopy()
 	host.Status.ObservedGeneration = 7
-	if err := patchStatus(context.Background(), w, host, patch); err != nil {
+	if err := patchStatus(context.Background(), w, host, before); err != nil {
 		t.Fatal(err)
 	}
 	if len(*sent) != 1 {
@@ -66,4 +71,107 @@ func TestPatchStatusSendsTheDiffAndReadsBackOnlyMetadata(t *testing.T) {
 	if m.Name != host.Name || m.Namespace != host.Namespace || m.GroupVersionKind() != dockwatchv1.GroupVersion.WithKind("DockerHost") {
 		t.Errorf("patched %s %s/%s, want DockerHost %s/%s", m.GroupVersionKind(), m.Namespace, m.Name, host.Namespace, host.Name)
 	}
+}
+
+func TestStatusPatch(t *testing.T) {
+	at := metav1.NewTime(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+	later := metav1.NewTime(at.Add(30 * time.Second))
+	marks := []dockwatchv1.ContainerLifecycle{{ID: "a1", Name: "web", RestartCount: 2}, {ID: "b2", Name: "db"}}
+	usage := []dockwatchv1.ContainerUsage{{Name: "web"}}
+	twoUsages, err := json.Marshal([]dockwatchv1.ContainerUsage{{Name: "web"}, {Name: "db"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := func() *dockwatchv1.DockerHostStatus {
+		return &dockwatchv1.DockerHostStatus{
+			ObservedGeneration: 1, LastPollTime: &at, PollDurationMillis: 900,
+			Conditions: []metav1.Condition{{Type: dockwatchv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Polled", LastTransitionTime: at}},
+			Containers: usage,
+			Daemon:     &dockwatchv1.DaemonInfo{Version: "20.10.24"},
+			Lifecycle:  &dockwatchv1.LifecycleStatus{EventsSince: &metav1.MicroTime{Time: at.Time}, Containers: marks},
+		}
+	}
+	cases := []struct {
+		name   string
+		change func(s *dockwatchv1.DockerHostStatus)
+		want   string
+	}{
+		{"nothing changed", func(*dockwatchv1.DockerHostStatus) {}, `{}`},
+		{"a scalar, unchanged lists left out",
+			func(s *dockwatchv1.DockerHostStatus) { s.LastPollTime = &later },
+			`{"status":{"lastPollTime":"2026-12-03T12:00:30Z"}}`},
+		{"a changed list is sent whole",
+			func(s *dockwatchv1.DockerHostStatus) {
+				s.Containers = []dockwatchv1.ContainerUsage{{Name: "web"}, {Name: "db"}}
+			},
+			`{"status":{"containers":` + string(twoUsages) + `}}`},
+		{"unchanged marks stay out while the cursor moves",
+			func(s *dockwatchv1.DockerHostStatus) {
+				s.Lifecycle = &dockwatchv1.LifecycleStatus{EventsSince: &metav1.MicroTime{Time: later.Time}, Containers: slices.Clone(marks)}
+			},
+			`{"status":{"lifecycle":{"eventsSince":"2026-12-03T12:00:30.000000Z"}}}`},
+		{"a changed mark sends the marks whole",
+			func(s *dockwatchv1.DockerHostStatus) {
+				s.Lifecycle = &dockwatchv1.LifecycleStatus{EventsSince: s.Lifecycle.EventsSince, Containers: marks[:1]}
+			},
+			`{"status":{"lifecycle":{"containers":[{"id":"a1","name":"web","restartCount":2}]}}}`},
+		{"a field cleared is nulled",
+			func(s *dockwatchv1.DockerHostStatus) { s.Daemon, s.Lifecycle = nil, nil },
+			`{"status":{"daemon":null,"lifecycle":null}}`},
+		{"a list emptied is nulled",
+			func(s *dockwatchv1.DockerHostStatus) { s.Conditions = nil },
+			`{"status":{"conditions":null}}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, after := base(), base()
+			tc.change(after)
+			got, err := statusPatch(before, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !jsonEqual(t, string(got), tc.want) {
+				t.Errorf("patch %s, want %s", got, tc.want)
+			}
+			// Leaving unchanged lists out must not change the patch.
+			whole := mergePatchOfWhole(t, before, after)
+			if !jsonEqual(t, string(got), whole) {
+				t.Errorf("patch %s, but the diff of the whole documents is %s", got, whole)
+			}
+			if !equality.Semantic.DeepEqual(before, base()) {
+				t.Errorf("statusPatch changed its input: %+v", before)
+			}
+		})
+	}
+}
+
+// mergePatchOfWhole is the merge patch of the two statuses as they are.
+func mergePatchOfWhole(t *testing.T, before, after *dockwatchv1.DockerHostStatus) string {
+	t.Helper()
+	b, err := json.Marshal(statusDocument{Status: before})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := json.Marshal(statusDocument{Status: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := jsonpatch.CreateMergePatch(b, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(p)
+}
+
+// jsonEqual compares two JSON documents, ignoring key order.
+func jsonEqual(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return reflect.DeepEqual(x, y)
 }
