@@ -79,7 +79,7 @@ fuzz: ## Run every fuzz target on daemon bytes for FUZZTIME (50000x: executions)
 	done
 
 .PHONY: bench
-bench: ## Benchmarks on real daemons: snapshot vs `docker stats --no-stream`, and the cgroup source vs the API.
+bench: ## Benchmarks: snapshots on a real daemon vs `docker stats --no-stream` (and the cgroup source), then a 1,000-host fake fleet on one manager.
 	hack/bench.sh $(BENCH_ARGS)
 
 .PHONY: demo
