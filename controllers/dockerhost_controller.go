@@ -155,12 +155,15 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	r.Metrics.observeLag(previousPoll, pollInterval(host), now)
 
 	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "unmeasured", len(snap.Skipped), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
-	return ctrl.Result{RequeueAfter: nextPollIn(pollInterval(host), took)}, nil
+	// Since the poll started: its requests, then the lifecycle step's.
+	elapsed := took + r.Clock.Since(now)
+	return ctrl.Result{RequeueAfter: nextPollIn(pollInterval(host), elapsed)}, nil
 }
 
 // nextPollIn schedules the next poll an interval (plus jitter) after this
 // one started, not after it ended: a poll that spreads its requests over a
-// few seconds must not stretch the period by its own length.
+// few seconds, or whose event log and inspects take more, must not
+// stretch the period by its own length.
 func nextPollIn(interval, took time.Duration) time.Duration {
 	return max(0, jitter(interval)-took)
 }
