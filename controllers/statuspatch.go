@@ -42,18 +42,12 @@ func patchStatus(ctx context.Context, c client.SubResourceWriter, host *dockwatc
 // that most polls leave as they were.
 func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 	b, a := *before, *after // shallow: only the copies' list fields are reset
-	if equality.Semantic.DeepEqual(b.Conditions, a.Conditions) {
-		b.Conditions, a.Conditions = nil, nil
-	}
-	if equality.Semantic.DeepEqual(b.Containers, a.Containers) {
-		b.Containers, a.Containers = nil, nil
-	}
-	if equality.Semantic.DeepEqual(b.Alerts, a.Alerts) {
-		b.Alerts, a.Alerts = nil, nil
-	}
-	if b.Lifecycle != nil && a.Lifecycle != nil && equality.Semantic.DeepEqual(b.Lifecycle.Containers, a.Lifecycle.Containers) {
+	dropUnchanged(&b.Conditions, &a.Conditions)
+	dropUnchanged(&b.Containers, &a.Containers)
+	dropUnchanged(&b.Alerts, &a.Alerts)
+	if b.Lifecycle != nil && a.Lifecycle != nil {
 		bl, al := *b.Lifecycle, *a.Lifecycle
-		bl.Containers, al.Containers = nil, nil
+		dropUnchanged(&bl.Containers, &al.Containers)
 		b.Lifecycle, a.Lifecycle = &bl, &al
 	}
 	original, err := json.Marshal(statusDocument{Status: &b})
@@ -65,6 +59,13 @@ func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 		return nil, err
 	}
 	return jsonpatch.CreateMergePatch(original, modified)
+}
+
+// dropUnchanged empties both lists when they are equal.
+func dropUnchanged[T any](before, after *[]T) {
+	if equality.Semantic.DeepEqual(*before, *after) {
+		*before, *after = nil, nil
+	}
 }
 
 // statusDocument is the part of a DockerHost the status subresource takes.
