@@ -91,11 +91,15 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, nil
 	}
 	r.Alerts.seed(host)
+	if err := r.restoreStatusLists(ctx, host); err != nil {
+		return ctrl.Result{}, err
+	}
 
 	before := host.Status.DeepCopy()
 	defer func() {
 		r.notify(host, before)
 		if err := patchStatus(ctx, r.Status(), host, before); err != nil && !apierrors.IsNotFound(err) {
+			r.Lifecycle.unsaved(req.NamespacedName)
 			retErr = errors.Join(retErr, fmt.Errorf("patch status of %s: %w", req.NamespacedName, err))
 		}
 	}()

@@ -49,6 +49,9 @@ type hostLifecycle struct {
 	uid    types.UID
 	cursor time.Time
 	marks  []lifecycle.Mark
+	// unsaved is set when the status patch that carried these marks
+	// failed: the server may hold older ones.
+	unsaved bool
 }
 
 // NewLifecycleMemory returns an empty memory.
@@ -71,6 +74,29 @@ func (m *LifecycleMemory) store(host *dockwatchv1.DockerHost, kept hostLifecycle
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.hosts[client.ObjectKeyFromObject(host)] = kept
+}
+
+// saved returns the marks the host's last status patch wrote, if this
+// memory holds them.
+func (m *LifecycleMemory) saved(host *dockwatchv1.DockerHost) ([]lifecycle.Mark, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	kept, ok := m.hosts[client.ObjectKeyFromObject(host)]
+	return kept.marks, ok && kept.uid == host.UID && !kept.unsaved
+}
+
+// unsaved records that the host's last status patch failed, so its marks
+// may not be on the server.
+func (m *LifecycleMemory) unsaved(key client.ObjectKey) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if kept, ok := m.hosts[key]; ok {
+		kept.unsaved = true
+		m.hosts[key] = kept
+	}
 }
 
 // Forget drops a deleted host's memory.

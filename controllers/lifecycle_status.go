@@ -72,12 +72,21 @@ func lifecycleStatus(cursor time.Time, read eventlog.Result, marks []lifecycle.M
 		EventsCut:       string(read.Cut),
 		EventsMalformed: int32(min(read.Malformed, 1<<30)),
 	}
+	st.Containers = statusMarks(marks)
+	st.ContainersOmitted = int32(len(marks) - len(st.Containers))
+	return st
+}
+
+// statusMarks is status.lifecycle.containers for marks: open episodes and
+// the most recently seen first, bounded. The same marks always give the
+// same list, so the list a poll wrote can be rebuilt from its marks.
+func statusMarks(marks []lifecycle.Mark) []dockwatchv1.ContainerLifecycle {
 	ordered := slices.Clone(marks)
 	slices.SortStableFunc(ordered, func(a, b lifecycle.Mark) int {
 		return cmp.Or(cmp.Compare(openRank(a), openRank(b)), b.Seen.Compare(a.Seen), cmp.Compare(a.ID, b.ID))
 	})
-	n := min(len(ordered), maxLifecycleMarksInStatus)
-	for _, m := range ordered[:n] {
+	var list []dockwatchv1.ContainerLifecycle
+	for _, m := range ordered[:min(len(ordered), maxLifecycleMarksInStatus)] {
 		c := dockwatchv1.ContainerLifecycle{
 			ID: m.ID, Name: m.Name, RestartCount: int32(max(m.RestartCount, 0)), Health: m.Health,
 			LastExitCode: int32(m.LastExitCode), OOMKills: int32(m.OOMKills), LastReportReason: string(m.LastReportKind),
@@ -86,10 +95,9 @@ func lifecycleStatus(cursor time.Time, read eventlog.Result, marks []lifecycle.M
 		for _, t := range m.Restarts {
 			c.Restarts = append(c.Restarts, metav1.Time{Time: t})
 		}
-		st.Containers = append(st.Containers, c)
+		list = append(list, c)
 	}
-	st.ContainersOmitted = int32(len(ordered) - n)
-	return st
+	return list
 }
 
 // openRank puts marks with an open episode first: they must survive a restart.

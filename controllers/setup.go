@@ -48,15 +48,19 @@ func (s Scope) Serves(host *dockwatchv1.DockerHost) bool {
 // namespace, so a manager never receives or holds hosts it does not serve.
 // Reads of a type without an informer fail at once instead of quietly
 // starting one the manager may have no RBAC for. Cached Secret metadata
-// keeps no annotations (see stripSecretMetadata), and no cached object
-// keeps managedFields.
+// keeps no annotations (see stripSecretMetadata), cached DockerHosts keep
+// no status lists a reconcile writes without reading (see
+// stripStatusLists), and no cached object keeps managedFields.
 func (s Scope) CacheOptions() cache.Options {
 	opts := cache.Options{
 		ReaderFailOnMissingInformer: true,
 		DefaultTransform:            stripManagedFields,
 		ByObject: map[client.Object]cache.ByObject{
-			&dockwatchv1.DockerHost{}: {Field: fields.OneTermEqualSelector("spec.nodeName", s.NodeName)},
-			&corev1.Secret{}:          {Transform: stripSecretMetadata},
+			&dockwatchv1.DockerHost{}: {
+				Field:     fields.OneTermEqualSelector("spec.nodeName", s.NodeName),
+				Transform: stripStatusLists,
+			},
+			&corev1.Secret{}: {Transform: stripSecretMetadata},
 		},
 	}
 	if s.Namespace != "" {

@@ -39,7 +39,8 @@ func patchStatus(ctx context.Context, c client.SubResourceWriter, host *dockwatc
 // client.MergeFrom would make it for the status subresource. A merge patch
 // replaces a list whole, so a list that did not change is left out of both
 // sides first: the diff then never decodes the lifecycle marks and alerts
-// that most polls leave as they were.
+// that most polls leave as they were. A list the cache left out is taken
+// to differ from whatever the poll wrote.
 func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 	b, a := *before, *after // shallow: only the copies' list fields are reset
 	dropUnchanged(&b.Conditions, &a.Conditions)
@@ -61,9 +62,17 @@ func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 	return jsonpatch.CreateMergePatch(original, modified)
 }
 
-// dropUnchanged empties both lists when they are equal.
+// dropUnchanged empties both lists when they are equal. A list the cache
+// left out (see stripStatusLists) is unchanged only if the poll left it
+// too; otherwise it stands in as one zero-valued entry, which no real list
+// equals, so the patch sets the poll's list whole, or null if it emptied,
+// instead of leaving the server's copy in place. (Semantic equality would
+// take the left-out list and an emptied one as equal.)
 func dropUnchanged[T any](before, after *[]T) {
-	if equality.Semantic.DeepEqual(*before, *after) {
+	switch {
+	case notCached(*before) && !notCached(*after):
+		*before = make([]T, 1)
+	case equality.Semantic.DeepEqual(*before, *after):
 		*before, *after = nil, nil
 	}
 }
