@@ -75,11 +75,7 @@ func TestStatusPatchOfListsTheCacheLeftOut(t *testing.T) {
 		return &dockwatchv1.DockerHostStatus{ObservedGeneration: 1, Containers: []dockwatchv1.ContainerUsage{},
 			Lifecycle: &dockwatchv1.LifecycleStatus{Containers: []dockwatchv1.ContainerLifecycle{}}}
 	}
-	cases := []struct {
-		name   string
-		change func(s *dockwatchv1.DockerHostStatus)
-		want   string
-	}{
+	cases := []statusPatchCase{
 		{"a reconcile that polled nothing sends nothing", func(*dockwatchv1.DockerHostStatus) {}, `{}`},
 		{"a poll's usage list is sent whole",
 			func(s *dockwatchv1.DockerHostStatus) { s.Containers = usage },
@@ -94,22 +90,7 @@ func TestStatusPatchOfListsTheCacheLeftOut(t *testing.T) {
 			func(s *dockwatchv1.DockerHostStatus) { s.Lifecycle.Containers = nil },
 			`{"status":{"lifecycle":{"containers":null}}}`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			before, after := cached(), cached()
-			tc.change(after)
-			got, err := statusPatch(before, after)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !jsonEqual(t, string(got), tc.want) {
-				t.Errorf("patch %s, want %s", got, tc.want)
-			}
-			if !equality.Semantic.DeepEqual(before, cached()) {
-				t.Errorf("statusPatch changed its input: %+v", before)
-			}
-		})
-	}
+	runStatusPatchCases(t, cached, cases, nil)
 }
 
 // cachedHost is a host as the cache holds it after a poll wrote marks.

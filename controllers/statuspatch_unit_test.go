@@ -91,11 +91,7 @@ func TestStatusPatch(t *testing.T) {
 			Lifecycle:  &dockwatchv1.LifecycleStatus{EventsSince: &metav1.MicroTime{Time: at.Time}, Containers: marks},
 		}
 	}
-	cases := []struct {
-		name   string
-		change func(s *dockwatchv1.DockerHostStatus)
-		want   string
-	}{
+	cases := []statusPatchCase{
 		{"nothing changed", func(*dockwatchv1.DockerHostStatus) {}, `{}`},
 		{"a scalar, unchanged lists left out",
 			func(s *dockwatchv1.DockerHostStatus) { s.LastPollTime = &later },
@@ -122,6 +118,26 @@ func TestStatusPatch(t *testing.T) {
 			func(s *dockwatchv1.DockerHostStatus) { s.Conditions = nil },
 			`{"status":{"conditions":null}}`},
 	}
+	runStatusPatchCases(t, base, cases, func(t *testing.T, before, after *dockwatchv1.DockerHostStatus, got string) {
+		// Leaving unchanged lists out must not change the patch.
+		whole := mergePatchOfWhole(t, before, after)
+		if !jsonEqual(t, got, whole) {
+			t.Errorf("patch %s, but the diff of the whole documents is %s", got, whole)
+		}
+	})
+}
+
+// statusPatchCase is one change to a status and the patch it must give.
+type statusPatchCase struct {
+	name   string
+	change func(s *dockwatchv1.DockerHostStatus)
+	want   string
+}
+
+// runStatusPatchCases checks each case's patch from base() to base() as
+// changed, that statusPatch leaves its input alone, and what also adds.
+func runStatusPatchCases(t *testing.T, base func() *dockwatchv1.DockerHostStatus, cases []statusPatchCase,
+	also func(t *testing.T, before, after *dockwatchv1.DockerHostStatus, got string)) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before, after := base(), base()
@@ -133,10 +149,8 @@ func TestStatusPatch(t *testing.T) {
 			if !jsonEqual(t, string(got), tc.want) {
 				t.Errorf("patch %s, want %s", got, tc.want)
 			}
-			// Leaving unchanged lists out must not change the patch.
-			whole := mergePatchOfWhole(t, before, after)
-			if !jsonEqual(t, string(got), whole) {
-				t.Errorf("patch %s, but the diff of the whole documents is %s", got, whole)
+			if also != nil {
+				also(t, before, after, string(got))
 			}
 			if !equality.Semantic.DeepEqual(before, base()) {
 				t.Errorf("statusPatch changed its input: %+v", before)
