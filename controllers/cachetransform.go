@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	toolscache "k8s.io/client-go/tools/cache"
 
@@ -38,9 +39,11 @@ var stripManagedFields toolscache.TransformFunc = func(in any) (any, error) {
 // cache: it writes the usage list anew each poll, and keeps the lifecycle
 // marks in LifecycleMemory, reading them from the API server only for a
 // host it has no memory of (see restoreStatusLists). A list that was there
-// is left as notCached (empty but not nil), so the status patch knows the
-// server holds one it cannot see. Alerts and conditions, which a reconcile
-// does read, stay.
+// is cached as notCached, one zero-valued entry, which no poll writes: the
+// status patch then sees any list the poll wrote, an emptied one included,
+// as a change, and sends it whole or as null instead of leaving the
+// server's copy in place. (An empty list would not do: a poll writes those
+// too.) Alerts and conditions, which a reconcile does read, stay.
 func stripStatusLists(in any) (any, error) {
 	if host, ok := in.(*dockwatchv1.DockerHost); ok {
 		markNotCached(&host.Status.Containers)
@@ -51,12 +54,15 @@ func stripStatusLists(in any) (any, error) {
 	return stripManagedFields(in)
 }
 
-// markNotCached replaces a non-empty list with an empty one that is not nil.
+// markNotCached replaces a non-empty list with the notCached stand-in.
 func markNotCached[T any](list *[]T) {
 	if len(*list) > 0 {
-		*list = []T{}
+		*list = make([]T, 1)
 	}
 }
 
-// notCached tells whether a list is one stripStatusLists left out.
-func notCached[T any](list []T) bool { return list != nil && len(list) == 0 }
+// notCached tells whether a list is the stand-in stripStatusLists left.
+func notCached[T any](list []T) bool {
+	var zero T
+	return len(list) == 1 && equality.Semantic.DeepEqual(list[0], zero)
+}

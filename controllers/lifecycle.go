@@ -77,12 +77,17 @@ func (m *LifecycleMemory) store(host *dockwatchv1.DockerHost, kept hostLifecycle
 }
 
 // saved returns the marks the host's last status patch wrote, if this
-// memory holds them.
+// memory holds them and the status agrees it wrote last: its cursor is
+// the one remembered. Another replica that polled the host meanwhile (a
+// handoff and back before this one forgot it) moved the cursor.
 func (m *LifecycleMemory) saved(host *dockwatchv1.DockerHost) ([]lifecycle.Mark, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	kept, ok := m.hosts[client.ObjectKeyFromObject(host)]
-	return kept.marks, ok && kept.uid == host.UID && !kept.unsaved
+	st := host.Status.Lifecycle
+	ours := st != nil && st.EventsSince != nil &&
+		st.EventsSince.Truncate(time.Microsecond).Equal(kept.cursor.Truncate(time.Microsecond))
+	return kept.marks, ok && kept.uid == host.UID && !kept.unsaved && ours
 }
 
 // unsaved records that the host's last status patch failed, so its marks

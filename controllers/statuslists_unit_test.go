@@ -32,7 +32,7 @@ func TestDockerHostTransformLeavesTheLongStatusListsOut(t *testing.T) {
 	}
 	got := out.(*dockwatchv1.DockerHost)
 	if !notCached(got.Status.Containers) || !notCached(got.Status.Lifecycle.Containers) {
-		t.Errorf("lists kept: containers %v, lifecycle marks %v; want both empty, not nil", got.Status.Containers, got.Status.Lifecycle.Containers)
+		t.Errorf("lists kept: containers %v, lifecycle marks %v; want both left out", got.Status.Containers, got.Status.Lifecycle.Containers)
 	}
 	if len(got.Status.Alerts) != 1 || len(got.Status.Conditions) != 1 || got.Status.Lifecycle.EventsSince == nil {
 		t.Errorf("what a reconcile reads must stay: %+v", got.Status)
@@ -72,8 +72,11 @@ func TestStatusPatchOfListsTheCacheLeftOut(t *testing.T) {
 	}
 	marks := []dockwatchv1.ContainerLifecycle{{ID: "a1", Name: "web"}}
 	cached := func() *dockwatchv1.DockerHostStatus {
-		return &dockwatchv1.DockerHostStatus{ObservedGeneration: 1, Containers: []dockwatchv1.ContainerUsage{},
-			Lifecycle: &dockwatchv1.LifecycleStatus{Containers: []dockwatchv1.ContainerLifecycle{}}}
+		st := &dockwatchv1.DockerHostStatus{ObservedGeneration: 1, Containers: usage,
+			Lifecycle: &dockwatchv1.LifecycleStatus{Containers: marks}}
+		markNotCached(&st.Containers)
+		markNotCached(&st.Lifecycle.Containers)
+		return st
 	}
 	cases := []statusPatchCase{
 		{"a reconcile that polled nothing sends nothing", func(*dockwatchv1.DockerHostStatus) {}, `{}`},
@@ -82,6 +85,9 @@ func TestStatusPatchOfListsTheCacheLeftOut(t *testing.T) {
 			`{"status":{"containers":` + string(usageJSON) + `}}`},
 		{"a usage list the poll emptied is nulled",
 			func(s *dockwatchv1.DockerHostStatus) { s.Containers = nil },
+			`{"status":{"containers":null}}`},
+		{"a poll's empty (not nil) usage list is nulled too",
+			func(s *dockwatchv1.DockerHostStatus) { s.Containers = []dockwatchv1.ContainerUsage{} },
 			`{"status":{"containers":null}}`},
 		{"marks are sent whole",
 			func(s *dockwatchv1.DockerHostStatus) { s.Lifecycle.Containers = marks },
@@ -93,11 +99,17 @@ func TestStatusPatchOfListsTheCacheLeftOut(t *testing.T) {
 	runStatusPatchCases(t, cached, cases, nil)
 }
 
+// cursorAt is the event-log cursor of the poll that wrote cachedHost.
+var cursorAt = time.Date(2026, 12, 3, 12, 0, 0, 123456789, time.UTC)
+
 // cachedHost is a host as the cache holds it after a poll wrote marks.
 func cachedHost() *dockwatchv1.DockerHost {
 	host := unitHost(1)
 	host.UID = "uid-1"
-	host.Status.Lifecycle = &dockwatchv1.LifecycleStatus{Containers: []dockwatchv1.ContainerLifecycle{}}
+	host.Status.Lifecycle = &dockwatchv1.LifecycleStatus{
+		EventsSince: &metav1.MicroTime{Time: cursorAt.Truncate(time.Microsecond)}, // as the server keeps it
+		Containers:  make([]dockwatchv1.ContainerLifecycle, 1),
+	}
 	return host
 }
 
@@ -139,7 +151,7 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 	t.Run("the marks this manager wrote come from its memory", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		host := cachedHost()
-		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, marks: inMemory})
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: inMemory})
 		if err := r.restoreStatusLists(ctx, host); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +162,7 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 	t.Run("after a failed patch the server's copy is read again", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		host := cachedHost()
-		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, marks: inMemory})
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: inMemory})
 		r.Lifecycle.unsaved(client.ObjectKeyFromObject(host))
 		if err := r.restoreStatusLists(ctx, host); err != nil {
 			t.Fatal(err)
@@ -160,6 +172,17 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 		}
 		if marks, _ := r.Lifecycle.load(host); len(marks.marks) != 1 || marks.marks[0].ID != "b2" {
 			t.Errorf("the memory itself must stay: %+v", marks.marks)
+		}
+	})
+	t.Run("a status another replica wrote since is read again", func(t *testing.T) {
+		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
+		host := cachedHost()
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt.Add(-30 * time.Second), marks: inMemory})
+		if err := r.restoreStatusLists(ctx, host); err != nil {
+			t.Fatal(err)
+		}
+		if *gets != 1 || !equality.Semantic.DeepEqual(host.Status.Lifecycle.Containers, onServer) {
+			t.Errorf("%d reads, marks %+v; want the server's", *gets, host.Status.Lifecycle.Containers)
 		}
 	})
 	t.Run("a recreated host does not take the old one's marks", func(t *testing.T) {
@@ -179,13 +202,15 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 			t.Error("no error: the poll would rebuild its memory without the reported episodes")
 		}
 	})
-	t.Run("nothing is read for a host without lifecycle alerts or marks", func(t *testing.T) {
+	t.Run("nothing is read for a host suspended, without lifecycle alerts or without marks", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		off := cachedHost()
 		off.Spec.Lifecycle = &dockwatchv1.LifecycleSpec{Enabled: new(bool)}
 		full := unitHost(1)
 		full.Status.Lifecycle = &dockwatchv1.LifecycleStatus{Containers: onServer}
-		for _, host := range []*dockwatchv1.DockerHost{off, unitHost(1), full} {
+		suspended := cachedHost()
+		suspended.Spec.Suspend = true
+		for _, host := range []*dockwatchv1.DockerHost{off, suspended, unitHost(1), full} {
 			if err := r.restoreStatusLists(ctx, host); err != nil {
 				t.Fatal(err)
 			}

@@ -39,8 +39,7 @@ func patchStatus(ctx context.Context, c client.SubResourceWriter, host *dockwatc
 // client.MergeFrom would make it for the status subresource. A merge patch
 // replaces a list whole, so a list that did not change is left out of both
 // sides first: the diff then never decodes the lifecycle marks and alerts
-// that most polls leave as they were. A list the cache left out is taken
-// to differ from whatever the poll wrote.
+// that most polls leave as they were.
 func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 	b, a := *before, *after // shallow: only the copies' list fields are reset
 	dropUnchanged(&b.Conditions, &a.Conditions)
@@ -63,16 +62,10 @@ func statusPatch(before, after *dockwatchv1.DockerHostStatus) ([]byte, error) {
 }
 
 // dropUnchanged empties both lists when they are equal. A list the cache
-// left out (see stripStatusLists) is unchanged only if the poll left it
-// too; otherwise it stands in as one zero-valued entry, which no real list
-// equals, so the patch sets the poll's list whole, or null if it emptied,
-// instead of leaving the server's copy in place. (Semantic equality would
-// take the left-out list and an emptied one as equal.)
+// left out (see stripStatusLists) equals only the same stand-in, so a poll
+// that wrote one is always sent.
 func dropUnchanged[T any](before, after *[]T) {
-	switch {
-	case notCached(*before) && !notCached(*after):
-		*before = make([]T, 1)
-	case equality.Semantic.DeepEqual(*before, *after):
+	if equality.Semantic.DeepEqual(*before, *after) {
 		*before, *after = nil, nil
 	}
 }
