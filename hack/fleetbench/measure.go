@@ -34,6 +34,7 @@ type results struct {
 	fleetOpenMean         float64
 	patchPerSec           float64
 	postPerSec            float64
+	getPerSec             float64 // uncached reads (Secrets, status lists the cache leaves out), informer lists and watches
 	lagP99                string
 	load                  [2]string
 	// Where the RSS goes, from the manager's Go runtime metrics at the end,
@@ -102,6 +103,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.fleetOpenMean, _ = meanMax(open)
 	res.patchPerSec = (api1.patch - api0.patch) / elapsed
 	res.postPerSec = (api1.post - api0.post) / elapsed
+	res.getPerSec = (api1.get - api0.get) / elapsed
 	res.lagP99 = api1.lagP99
 	res.load[1] = loadavg()
 	return res, nil
@@ -191,7 +193,7 @@ func socketCount(pid int) (int, error) {
 // apiCounts are the manager's API requests by method, its lag p99 and its
 // Go runtime's memory figures.
 type apiCounts struct {
-	patch, post           float64
+	patch, post, get      float64
 	lagP99                string
 	heapInuse, stackInuse int64
 	goroutines            int
@@ -223,6 +225,8 @@ func scrape(addr string) apiCounts {
 			out.patch += value
 		case strings.HasPrefix(name, "rest_client_requests_total{") && strings.Contains(name, `method="POST"`):
 			out.post += value
+		case strings.HasPrefix(name, "rest_client_requests_total{") && strings.Contains(name, `method="GET"`):
+			out.get += value
 		case strings.HasPrefix(name, "dockwatch_poll_lag_seconds_bucket{"):
 			le := name[strings.Index(name, `le="`)+4:]
 			bound, _ := strconv.ParseFloat(le[:strings.IndexByte(le, '"')], 64)

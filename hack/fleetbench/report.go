@@ -44,6 +44,7 @@ func writeReport(out io.Writer, o options, r *results) {
 	row("manager sockets mean / max", fmt.Sprintf("%.0f / %d", r.socketsMean, r.socketsMax), "", true)
 	row("fleet connections open (mean)", fmt.Sprintf("%.0f", r.fleetOpenMean), "", true)
 	row("API writes/s PATCH / POST", fmt.Sprintf("%.1f / %.1f", r.patchPerSec, r.postPerSec), "", true)
+	row("API reads/s GET", fmt.Sprintf("%.1f", r.getPerSec), "", true)
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
