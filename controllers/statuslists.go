@@ -12,12 +12,11 @@ import (
 // restoreStatusLists puts back the lifecycle marks the cache leaves out of
 // a host's status (see stripStatusLists), before the poll and before the
 // status patch takes its base. They come from this manager's memory of the
-// last marks it wrote or, for a host it holds none of (its first poll here,
-// a takeover from another replica, a patch that failed, a status another
-// replica wrote since), from the API
-// server: lifecycleFromStatus rebuilds that memory from them, so an
-// episode already reported is not reported again. The usage list is left
-// out: every poll writes it anew.
+// last marks it wrote or, for a host it holds none of (its first poll
+// here, a takeover from another replica, a patch that failed, a status
+// another replica wrote since), from the API server: lifecycleFromStatus
+// rebuilds that memory from them, so an episode already reported is not
+// reported again. The usage list is left out: every poll writes it anew.
 func (r *DockerHostReconciler) restoreStatusLists(ctx context.Context, host *dockwatchv1.DockerHost) error {
 	st := host.Status.Lifecycle
 	if st == nil || !notCached(st.Containers) || r.Lifecycle == nil || !isOn(lifecycleSpec(host).Enabled) || host.Spec.Suspend {
