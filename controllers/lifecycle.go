@@ -150,6 +150,8 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 // shows OOMKilled only once the oom is handled): a window that ended
 // between them would report the die alone, as a crash. Ending the window
 // a little in the past reads them together, with inspect already agreeing.
+// The episode logic allows for the die itself coming seconds after the
+// exit (lifecycle's dieLogLag).
 const eventLogSettle = 2 * time.Second
 
 // eventWindow is the event-log window of a poll at now: from the cursor to

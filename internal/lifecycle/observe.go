@@ -30,7 +30,7 @@ func (s *stepper) reconstructExit(m *Mark, o Observed) {
 		}
 		return
 	}
-	m.LastExit, m.LastExitCode = f, o.ExitCode
+	m.LastExit, m.LastExitCode, m.exitFromInspect = f, o.ExitCode, true
 	switch {
 	case o.OOMKilled:
 		s.oom(m, f, true)

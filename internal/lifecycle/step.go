@@ -16,9 +16,15 @@ const (
 	killGrace = 5 * time.Minute
 	// oomGrace is how long after an oom event a death is the OOM kill's.
 	oomGrace = time.Minute
-	// sameExit is how far inspect's FinishedAt and the die event's time
-	// may lie apart and still be one exit.
+	// sameExit is how far apart two times of one exit may lie when both
+	// come from the same clock reading (a die event and the LastExit it set).
 	sameExit = 250 * time.Millisecond
+	// dieLogLag is how long after an exit (inspect's FinishedAt, taken from
+	// containerd) the daemon may log its die event: Engine 20.10 first waits
+	// up to 2 s for the container's log streams, and a loaded machine adds
+	// to that. It also bounds how long after the die its oom may be logged
+	// (the daemon handles one container's events in order).
+	dieLogLag = 5 * time.Second
 	// stopAfterDie is how soon after a death docker stop's stop event
 	// follows it.
 	stopAfterDie = time.Second
@@ -52,19 +58,24 @@ type stepper struct {
 	cfg   Config
 	marks map[string]*Mark
 	out   []Transition
-	// stops are the times of this poll's stop events, by container.
-	stops map[string][]time.Time
+	// stops and ooms are the times of this poll's stop and oom events, by
+	// container.
+	stops, ooms map[string][]time.Time
 }
 
 func newStepper(in Input) *stepper {
-	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{}, stops: map[string][]time.Time{}}
+	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{},
+		stops: map[string][]time.Time{}, ooms: map[string][]time.Time{}}
 	for _, m := range in.Marks {
 		m.Restarts = slices.Clone(m.Restarts)
 		s.marks[m.ID] = &m
 	}
 	for _, ev := range in.Events {
-		if ev.Action == eventlog.ActionStop {
+		switch ev.Action {
+		case eventlog.ActionStop:
 			s.stops[ev.ContainerID] = append(s.stops[ev.ContainerID], ev.Time)
+		case eventlog.ActionOOM:
+			s.ooms[ev.ContainerID] = append(s.ooms[ev.ContainerID], ev.Time)
 		}
 	}
 	return s
@@ -134,14 +145,15 @@ func (s *stepper) oom(m *Mark, at time.Time, reconstructed bool) {
 // die classifies a death: an OOM kill's (already reported), a person's
 // (stop, kill, rm: nothing), a clean exit (nothing) or a crash.
 func (s *stepper) die(m *Mark, at time.Time, code int) {
-	if !at.After(m.LastExit.Add(sameExit)) {
+	inspected := m.exitFromInspect && isItsDie(m.LastExit, at)
+	m.exitFromInspect = false
+	if inspected || !at.After(m.LastExit.Add(sameExit)) {
 		return // inspect already accounted for it
 	}
 	m.LastExit, m.LastExitCode = at, code
 	byOOM := !m.OOMAt.IsZero() && !at.Before(m.OOMAt) && at.Sub(m.OOMAt) < oomGrace
-	if obs := s.in.Observed[m.ID]; !byOOM && obs.OOMKilled && absDuration(obs.FinishedAt.Sub(at)) <= sameExit {
-		// The daemon may log the oom after the die: inspect already knows.
-		s.oom(m, at, false)
+	if oomAt, late := s.lateOOM(m, at); !byOOM && late {
+		s.oom(m, oomAt, false)
 		byOOM = true
 	}
 	byUser := s.byPerson(m, at, code)
@@ -149,6 +161,27 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 	if !byOOM && !byUser && code != 0 {
 		s.crash(m, Exited, at, code, false)
 	}
+}
+
+// lateOOM finds the OOM kill of a death at `at` that the daemon logged
+// after the die: an oom event later in this poll's window, or inspect
+// already showing OOMKilled for this exit.
+func (s *stepper) lateOOM(m *Mark, at time.Time) (time.Time, bool) {
+	for _, t := range s.ooms[m.ID] {
+		if !t.Before(at) && t.Sub(at) <= dieLogLag {
+			return t, true
+		}
+	}
+	if obs := s.in.Observed[m.ID]; obs.OOMKilled && isItsDie(obs.FinishedAt, at) {
+		return at, true
+	}
+	return time.Time{}, false
+}
+
+// isItsDie tells whether a die event at `die` is the one of the exit that
+// finished at `finished`: logged at most dieLogLag after it.
+func isItsDie(finished, die time.Time) bool {
+	return !finished.IsZero() && !die.Before(finished.Add(-sameExit)) && die.Sub(finished) <= dieLogLag
 }
 
 // byPerson tells whether a death at `at` with code was asked for: a stop

@@ -112,6 +112,35 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 				observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(4.9)}}},
 		want: "ContainerOOMKilled(137)",
 	}, {
+		// Engine 20.10 logs the die up to 2 s after the exit (it waits for
+		// the log streams), later still on a loaded machine.
+		name: "an OOM kill whose die is logged 1.5 s after the exit, the oom after it, is only ContainerOOMKilled",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 3.5, "exitCode=137"), ev("oom", 3.6)},
+			observed: &Observed{ID: "c1", Status: "exited", OOMKilled: true, ExitCode: 137, FinishedAt: at(2)}}},
+		want: "ContainerOOMKilled(137)",
+	}, {
+		name: "an oom logged after its die in one window is only ContainerOOMKilled, before inspect agrees",
+		polls: []poll{{now: 5, events: []eventlog.Event{ev("die", 2.01, "exitCode=137"), ev("oom", 3)},
+			observed: exited(137, 2)}},
+		want: "ContainerOOMKilled(137)",
+	}, {
+		name: "an oom event of a later kill is not this die's",
+		polls: []poll{{now: 20, events: []eventlog.Event{ev("die", 2, "exitCode=137"), ev("start", 3), ev("oom", 12)},
+			observed: running(1, 2, 137)}},
+		want: "ContainerExited(137),ContainerOOMKilled(137)",
+	}, {
+		name: "a crash inspect reported before its die was logged is reported once",
+		polls: []poll{
+			{now: 5, observed: exited(7, 4.5)},
+			{now: 10, events: []eventlog.Event{ev("die", 6, "exitCode=7")}, observed: exited(7, 4.5)}},
+		want: "ContainerExited(7)",
+	}, {
+		name: "a later crash, after the one inspect reported, is reported too",
+		polls: []poll{
+			{now: 5, observed: exited(7, 4.5)},
+			{now: 700, events: []eventlog.Event{ev("start", 680), ev("die", 690, "exitCode=3")}, observed: exited(3, 690)}},
+		want: "ContainerExited(7),ContainerExited(3)",
+	}, {
 		name:  "several oom events of one kill are one episode",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("oom", 2), ev("oom", 2.1), ev("die", 2.2, "exitCode=137")}}},
 		want:  "ContainerOOMKilled(137)",

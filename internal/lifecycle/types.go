@@ -110,6 +110,10 @@ type Mark struct {
 	// userStop marks that the last death was asked for, so the start that
 	// follows (docker restart) is not a crash restart. Not persisted.
 	userStop bool
+	// exitFromInspect marks that LastExit is inspect's FinishedAt, whose
+	// die event the daemon may log seconds later, in the next poll's
+	// window. Not persisted.
+	exitFromInspect bool
 	// starts are this poll's start events after an unrequested death.
 	starts []time.Time
 }
