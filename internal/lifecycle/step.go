@@ -58,14 +58,14 @@ type stepper struct {
 	cfg   Config
 	marks map[string]*Mark
 	out   []Transition
-	// stops and ooms are the times of this poll's stop and oom events, by
-	// container.
-	stops, ooms map[string][]time.Time
+	// stops, ooms and restarts are the times of this poll's stop, oom and
+	// start events, by container.
+	stops, ooms, restarts map[string][]time.Time
 }
 
 func newStepper(in Input) *stepper {
 	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{},
-		stops: map[string][]time.Time{}, ooms: map[string][]time.Time{}}
+		stops: map[string][]time.Time{}, ooms: map[string][]time.Time{}, restarts: map[string][]time.Time{}}
 	for _, m := range in.Marks {
 		m.Restarts = slices.Clone(m.Restarts)
 		s.marks[m.ID] = &m
@@ -76,6 +76,8 @@ func newStepper(in Input) *stepper {
 			s.stops[ev.ContainerID] = append(s.stops[ev.ContainerID], ev.Time)
 		case eventlog.ActionOOM:
 			s.ooms[ev.ContainerID] = append(s.ooms[ev.ContainerID], ev.Time)
+		case eventlog.ActionStart:
+			s.restarts[ev.ContainerID] = append(s.restarts[ev.ContainerID], ev.Time)
 		}
 	}
 	return s
@@ -164,11 +166,13 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 }
 
 // lateOOM finds the OOM kill of a death at `at` that the daemon logged
-// after the die: an oom event later in this poll's window, or inspect
-// already showing OOMKilled for this exit.
+// after the die: an oom event later in this poll's window, before the
+// container started again, or inspect already showing OOMKilled for this
+// exit.
 func (s *stepper) lateOOM(m *Mark, at time.Time) (time.Time, bool) {
 	for _, t := range s.ooms[m.ID] {
-		if !t.Before(at) && t.Sub(at) <= dieLogLag {
+		startedSince := func(start time.Time) bool { return start.After(at) && !start.After(t) }
+		if !t.Before(at) && t.Sub(at) <= dieLogLag && !slices.ContainsFunc(s.restarts[m.ID], startedSince) {
 			return t, true
 		}
 	}

@@ -129,6 +129,11 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			observed: running(1, 2, 137)}},
 		want: "ContainerExited(137),ContainerOOMKilled(137)",
 	}, {
+		name: "an oom after the container started again is the next kill's, not this die's",
+		polls: []poll{{now: 20, events: []eventlog.Event{ev("die", 2, "exitCode=137"), ev("start", 2.5), ev("oom", 4), ev("die", 4.05, "exitCode=137")},
+			observed: running(1, 4.05, 137)}},
+		want: "ContainerExited(137),ContainerOOMKilled(137)",
+	}, {
 		name: "a crash inspect reported before its die was logged is reported once",
 		polls: []poll{
 			{now: 5, observed: exited(7, 4.5)},
