@@ -135,7 +135,7 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, kept.marks, fresh))
 	events, observed := watchedOnly(read.Events, states, kept.marks, sel)
 	result := lifecycle.Step(lifecycle.Input{
-		Now: now, Horizon: since, EventsUntil: cursor, Events: events, Observed: observed,
+		Now: now, Horizon: since, FromStatus: fresh, EventsUntil: cursor, Events: events, Observed: observed,
 		Listed: listedIDs(snap), Gone: gone, Marks: kept.marks, Config: lifecycleConfig(host),
 	})
 	r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursor, marks: result.Marks})
@@ -149,9 +149,9 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 // either order (an OOM kill's die may come before its oom, and inspect
 // shows OOMKilled only once the oom is handled): a window that ended
 // between them would report the die alone, as a crash. Ending the window
-// a little in the past reads them together, with inspect already agreeing.
-// The episode logic allows for the die itself coming seconds after the
-// exit (lifecycle's dieLogLag).
+// a little in the past reads most of them together. The episode logic
+// allows for the rest: a die logged seconds after its exit, and an oom
+// logged after its die (lifecycle's dieLogLag).
 const eventLogSettle = 2 * time.Second
 
 // eventWindow is the event-log window of a poll at now: from the cursor to

@@ -16,27 +16,41 @@ func (s *stepper) observe(m *Mark, o Observed) {
 	}
 }
 
-// reconstructExit reports the last exit from inspect when it lies inside
-// this poll's window but no die event accounted for it. Without the event
-// log a person's stop cannot be told from a crash, so 143 and 137 (SIGTERM
-// and SIGKILL, what docker stop sends) are taken as a person's unless the
-// kernel's OOM killer was the cause.
+// reconstructExit reports the last exit from inspect when no die event
+// accounted for it (it fell out of the daemon's buffer, or lies past a cut
+// read). An exit within dieLogLag of the window's end is left to the next
+// poll, whose window its late die falls into: live exits are judged by
+// their die, and only a die that never came leaves them to inspect.
+// Without the event log a person's stop cannot be told from a crash, so
+// 143 and 137 (SIGTERM and SIGKILL, what docker stop sends) are taken as a
+// person's unless the kernel's OOM killer was the cause.
 func (s *stepper) reconstructExit(m *Mark, o Observed) {
 	f := o.FinishedAt
-	if f.IsZero() || !f.After(s.in.Horizon) || (!s.in.EventsUntil.IsZero() && f.After(s.in.EventsUntil)) ||
-		!f.After(m.LastExit.Add(sameExit)) {
-		if f.After(m.LastExit) && !f.After(s.in.EventsUntil) {
+	settled := s.in.EventsUntil.Add(-dieLogLag) // exits after it may still get their die
+	if f.IsZero() || !f.After(s.judgedUntil()) || !f.Before(settled) || !f.After(m.LastExit.Add(sameExit)) {
+		if f.After(m.LastExit) && !f.After(settled) {
 			m.LastExit = f
 		}
 		return
 	}
-	m.LastExit, m.LastExitCode, m.exitFromInspect = f, o.ExitCode, true
+	m.LastExit, m.LastExitCode = f, o.ExitCode
 	switch {
 	case o.OOMKilled:
 		s.oom(m, f, true)
 	case o.ExitCode != 0 && o.ExitCode != 137 && o.ExitCode != 143:
 		s.crash(m, Exited, f, o.ExitCode, true)
 	}
+}
+
+// judgedUntil is the time up to which an earlier poll judged the exits:
+// the window's start, less the dieLogLag of exits the previous poll of
+// these marks left to this one. Marks just rebuilt from status take the
+// window's start: what lies before it was the writer's to judge.
+func (s *stepper) judgedUntil() time.Time {
+	if s.in.FromStatus {
+		return s.in.Horizon
+	}
+	return s.in.Horizon.Add(-dieLogLag)
 }
 
 // countRestarts turns a grown RestartCount into restart times: the start

@@ -16,14 +16,15 @@ const (
 	killGrace = 5 * time.Minute
 	// oomGrace is how long after an oom event a death is the OOM kill's.
 	oomGrace = time.Minute
-	// sameExit is how far apart two times of one exit may lie when both
-	// come from the same clock reading (a die event and the LastExit it set).
+	// sameExit is the slack allowed between two times of one exit: before
+	// inspect's FinishedAt for its die event, and past LastExit for a die
+	// already handled.
 	sameExit = 250 * time.Millisecond
 	// dieLogLag is how long after an exit (inspect's FinishedAt, taken from
 	// containerd) the daemon may log its die event: Engine 20.10 first waits
 	// up to 2 s for the container's log streams, and a loaded machine adds
-	// to that. It also bounds how long after the die its oom may be logged
-	// (the daemon handles one container's events in order).
+	// to that. An OOM kill's oom event, when the daemon logs it after the
+	// die, is looked for as long after the die (and before the next start).
 	dieLogLag = 5 * time.Second
 	// stopAfterDie is how soon after a death docker stop's stop event
 	// follows it.
@@ -58,14 +59,14 @@ type stepper struct {
 	cfg   Config
 	marks map[string]*Mark
 	out   []Transition
-	// stops, ooms and restarts are the times of this poll's stop, oom and
-	// start events, by container.
-	stops, ooms, restarts map[string][]time.Time
+	// stops, ooms and startEvents are the times of this poll's stop, oom
+	// and start events, by container.
+	stops, ooms, startEvents map[string][]time.Time
 }
 
 func newStepper(in Input) *stepper {
 	s := &stepper{in: in, cfg: withDefaults(in.Config), marks: map[string]*Mark{},
-		stops: map[string][]time.Time{}, ooms: map[string][]time.Time{}, restarts: map[string][]time.Time{}}
+		stops: map[string][]time.Time{}, ooms: map[string][]time.Time{}, startEvents: map[string][]time.Time{}}
 	for _, m := range in.Marks {
 		m.Restarts = slices.Clone(m.Restarts)
 		s.marks[m.ID] = &m
@@ -77,7 +78,7 @@ func newStepper(in Input) *stepper {
 		case eventlog.ActionOOM:
 			s.ooms[ev.ContainerID] = append(s.ooms[ev.ContainerID], ev.Time)
 		case eventlog.ActionStart:
-			s.restarts[ev.ContainerID] = append(s.restarts[ev.ContainerID], ev.Time)
+			s.startEvents[ev.ContainerID] = append(s.startEvents[ev.ContainerID], ev.Time)
 		}
 	}
 	return s
@@ -147,9 +148,7 @@ func (s *stepper) oom(m *Mark, at time.Time, reconstructed bool) {
 // die classifies a death: an OOM kill's (already reported), a person's
 // (stop, kill, rm: nothing), a clean exit (nothing) or a crash.
 func (s *stepper) die(m *Mark, at time.Time, code int) {
-	inspected := m.exitFromInspect && isItsDie(m.LastExit, at)
-	m.exitFromInspect = false
-	if inspected || !at.After(m.LastExit.Add(sameExit)) {
+	if !at.After(m.LastExit.Add(sameExit)) {
 		return // inspect already accounted for it
 	}
 	m.LastExit, m.LastExitCode = at, code
@@ -172,7 +171,7 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 func (s *stepper) lateOOM(m *Mark, at time.Time) (time.Time, bool) {
 	for _, t := range s.ooms[m.ID] {
 		startedSince := func(start time.Time) bool { return start.After(at) && !start.After(t) }
-		if !t.Before(at) && t.Sub(at) <= dieLogLag && !slices.ContainsFunc(s.restarts[m.ID], startedSince) {
+		if !t.Before(at) && t.Sub(at) <= dieLogLag && !slices.ContainsFunc(s.startEvents[m.ID], startedSince) {
 			return t, true
 		}
 	}
@@ -183,7 +182,8 @@ func (s *stepper) lateOOM(m *Mark, at time.Time) (time.Time, bool) {
 }
 
 // isItsDie tells whether a die event at `die` is the one of the exit that
-// finished at `finished`: logged at most dieLogLag after it.
+// finished at `finished`: logged at most dieLogLag after it (and no more
+// than sameExit before it).
 func isItsDie(finished, die time.Time) bool {
 	return !finished.IsZero() && !die.Before(finished.Add(-sameExit)) && die.Sub(finished) <= dieLogLag
 }
@@ -264,13 +264,6 @@ func cutOutput(out string) string {
 		cut--
 	}
 	return out[:cut] + "..."
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -143,8 +143,28 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 		name: "a later crash, after the one inspect reported, is reported too",
 		polls: []poll{
 			{now: 5, observed: exited(7, 4.5)},
-			{now: 700, events: []eventlog.Event{ev("start", 680), ev("die", 690, "exitCode=3")}, observed: exited(3, 690)}},
+			{now: 700, events: []eventlog.Event{ev("die", 6, "exitCode=7"), ev("start", 680), ev("die", 690, "exitCode=3")}, observed: exited(3, 690)}},
 		want: "ContainerExited(7),ContainerExited(3)",
+	}, {
+		name: "docker stop whose die is logged in the next window, then a crash 55 s later, is ContainerExited",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("kill", 4, "signal=15")}, observed: exited(143, 4.2)},
+			{now: 10, events: []eventlog.Event{ev("die", 6, "exitCode=143"), ev("stop", 6)}, observed: exited(143, 4.2)},
+			{now: 25, events: []eventlog.Event{ev("start", 20)}, observed: running(0, 4.2, 143)},
+			{now: 65, events: []eventlog.Event{ev("die", 60, "exitCode=1")}, observed: exited(1, 60)}},
+		want: "ContainerExited(1)",
+	}, {
+		name: "a SIGKILL not sent through docker, its die logged in the next window, is ContainerExited",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("start", 3)}, observed: exited(137, 4.5)},
+			{now: 10, events: []eventlog.Event{ev("die", 6, "exitCode=137")}, observed: exited(137, 4.5)}},
+		want: "ContainerExited(137)",
+	}, {
+		name: "an exit left for the next poll whose die never comes is reported from inspect then",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("start", 3)}, observed: exited(7, 4.5)},
+			{now: 10, observed: exited(7, 4.5)}},
+		want: "ContainerExited(7)",
 	}, {
 		name:  "several oom events of one kill are one episode",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("oom", 2), ev("oom", 2.1), ev("die", 2.2, "exitCode=137")}}},
@@ -400,5 +420,22 @@ func TestStepResolvesARestartLoopOnlyAfterAWholeWindowRunning(t *testing.T) {
 				t.Errorf("loop open = %v (marks %+v), want %v", open, marks, tt.open)
 			}
 		})
+	}
+}
+
+func TestAnExitJustBeforeTheWindowIsJudgedOnceAcrossARestart(t *testing.T) {
+	// The exit at 4 s lies within dieLogLag before the window (5-10 s):
+	// the poll that carried these marks left it to this one, but marks
+	// rebuilt from status are another manager's, which judged it by its die.
+	for _, tc := range []struct {
+		fromStatus bool
+		want       string
+	}{{false, "ContainerExited(7)"}, {true, ""}} {
+		res := Step(Input{Now: at(10), Horizon: at(5), EventsUntil: at(10), FromStatus: tc.fromStatus,
+			Observed: map[string]Observed{"c1": *exited(7, 4)}, Listed: map[string]bool{"c1": true},
+			Marks: []Mark{{ID: "c1", Name: "web", RestartCount: 0}}, Config: all})
+		if got := kinds(res.Transitions); got != tc.want {
+			t.Errorf("FromStatus %v: transitions = %q, want %q", tc.fromStatus, got, tc.want)
+		}
 	}
 }

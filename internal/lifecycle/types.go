@@ -110,10 +110,6 @@ type Mark struct {
 	// userStop marks that the last death was asked for, so the start that
 	// follows (docker restart) is not a crash restart. Not persisted.
 	userStop bool
-	// exitFromInspect marks that LastExit is inspect's FinishedAt, whose
-	// die event the daemon may log seconds later, in the next poll's
-	// window. Not persisted.
-	exitFromInspect bool
 	// starts are this poll's start events after an unrequested death.
 	starts []time.Time
 }
@@ -125,6 +121,9 @@ type Input struct {
 	// at or before it were handled by an earlier poll (or predate watching)
 	// and are never reported from inspect.
 	Horizon time.Time
+	// FromStatus says the marks were rebuilt from status this poll (a
+	// manager's first poll of the host), not carried from its last poll.
+	FromStatus bool
 	// EventsUntil is where the event window ended: exits inspect shows
 	// after it are left for the next poll's events.
 	EventsUntil time.Time
