@@ -181,7 +181,8 @@ func nextCursor(since, until time.Time, read eventlog.Result) time.Time {
 
 // inspectTargets are the containers to inspect this poll: those the events
 // name, those in an open restart loop (whose resolution says whether they
-// run) and, on a host's first poll, every listed and remembered one.
+// run), those whose last exit awaits its die (judged from inspect if it
+// never comes) and, on a host's first poll, every listed and remembered one.
 func inspectTargets(events []eventlog.Event, snap *docker.Snapshot, marks []lifecycle.Mark, fresh bool) []string {
 	seen := map[string]bool{}
 	var ids []string
@@ -195,7 +196,7 @@ func inspectTargets(events []eventlog.Event, snap *docker.Snapshot, marks []life
 		add(ev.ContainerID)
 	}
 	for _, m := range marks {
-		if !m.LoopSince.IsZero() {
+		if !m.LoopSince.IsZero() || m.AwaitsDie() {
 			add(m.ID)
 		}
 	}

@@ -129,3 +129,23 @@ func TestAnnotateContainersCopiesTheMarksIntoStatus(t *testing.T) {
 		t.Errorf("summary = %+v, want 2 unhealthy, 1 restarting", s)
 	}
 }
+
+// A container whose exit awaits its die is inspected on the next poll even
+// when no event names it: if the die never comes, inspect is all that
+// reports the exit.
+func TestInspectTargetsIncludeExitsAwaitingTheirDie(t *testing.T) {
+	until := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	res := lifecycle.Step(lifecycle.Input{
+		Now: until, Horizon: until.Add(-30 * time.Second), EventsUntil: until,
+		Listed: map[string]bool{"late": true, "quiet": true},
+		Observed: map[string]lifecycle.Observed{
+			"late":  {ID: "late", Name: "late", Status: "exited", ExitCode: 7, FinishedAt: until.Add(-time.Second)},
+			"quiet": {ID: "quiet", Name: "quiet", Status: "running", Running: true},
+		},
+		Config: lifecycle.Config{Exited: true},
+	})
+	got := inspectTargets(nil, &docker.Snapshot{}, res.Marks, false)
+	if fmt.Sprint(got) != "[late]" {
+		t.Errorf("inspectTargets = %v, want [late]: the exit 1 s before the window's end awaits its die", got)
+	}
+}

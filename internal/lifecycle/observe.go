@@ -20,14 +20,18 @@ func (s *stepper) observe(m *Mark, o Observed) {
 // accounted for it (it fell out of the daemon's buffer, or lies past a cut
 // read). An exit within dieLogLag of the window's end is left to the next
 // poll, whose window its late die falls into: live exits are judged by
-// their die, and only a die that never came leaves them to inspect.
+// their die, and only a die that never came leaves them to inspect. Such a
+// mark AwaitsDie, so that the next poll inspects it even when no event
+// names it.
 // Without the event log a person's stop cannot be told from a crash, so
 // 143 and 137 (SIGTERM and SIGKILL, what docker stop sends) are taken as a
 // person's unless the kernel's OOM killer was the cause.
 func (s *stepper) reconstructExit(m *Mark, o Observed) {
 	f := o.FinishedAt
 	settled := s.in.EventsUntil.Add(-dieLogLag) // exits after it may still get their die
-	if f.IsZero() || !f.After(s.judgedUntil()) || !f.Before(settled) || !f.After(m.LastExit.Add(sameExit)) {
+	unjudged := !f.IsZero() && f.After(s.judgedUntil()) && f.After(m.LastExit.Add(sameExit))
+	m.awaitingDie = unjudged && f.After(settled)
+	if !unjudged || f.After(settled) {
 		if f.After(m.LastExit) && !f.After(settled) {
 			m.LastExit = f
 		}

@@ -80,6 +80,12 @@ func running(restarts int, finished float64, code int) *Observed {
 		FinishedAt: at(finished), ExitCode: code, MemoryLimitBytes: 16 << 20}
 }
 
+func oomExited(finished float64) *Observed {
+	o := exited(137, finished)
+	o.OOMKilled = true
+	return o
+}
+
 func exited(code int, finished float64) *Observed {
 	return &Observed{ID: "c1", Name: "web", Status: "exited", ExitCode: code, FinishedAt: at(finished), MemoryLimitBytes: 16 << 20}
 }
@@ -165,6 +171,24 @@ func TestStepTellsCrashesFromStopsAndOOMKills(t *testing.T) {
 			{now: 5, events: []eventlog.Event{ev("start", 3)}, observed: exited(7, 4.5)},
 			{now: 10, observed: exited(7, 4.5)}},
 		want: "ContainerExited(7)",
+	}, {
+		name: "an exit exactly dieLogLag before the window's end is judged once, not left between two polls",
+		polls: []poll{
+			{now: 10, events: []eventlog.Event{ev("start", 3)}, observed: exited(7, 5)},
+			{now: 20, observed: exited(7, 5)}},
+		want: "ContainerExited(7)",
+	}, {
+		name: "an oom logged before a die that comes in the next poll is one OOM kill",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("oom", 4.8)}, observed: oomExited(4.75)},
+			{now: 10, events: []eventlog.Event{ev("die", 6.9, "exitCode=137")}, observed: oomExited(4.75)}},
+		want: "ContainerOOMKilled(137)",
+	}, {
+		name: "an oom logged before a late die, then a restart, is one OOM kill",
+		polls: []poll{
+			{now: 5, events: []eventlog.Event{ev("oom", 4.8)}, observed: oomExited(4.75)},
+			{now: 10, events: []eventlog.Event{ev("die", 6.9, "exitCode=137"), ev("start", 7)}, observed: running(1, 4.75, 137)}},
+		want: "ContainerOOMKilled(137)",
 	}, {
 		name:  "several oom events of one kill are one episode",
 		polls: []poll{{now: 5, events: []eventlog.Event{ev("oom", 2), ev("oom", 2.1), ev("die", 2.2, "exitCode=137")}}},
@@ -437,5 +461,24 @@ func TestAnExitJustBeforeTheWindowIsJudgedOnceAcrossARestart(t *testing.T) {
 		if got := kinds(res.Transitions); got != tc.want {
 			t.Errorf("FromStatus %v: transitions = %q, want %q", tc.fromStatus, got, tc.want)
 		}
+	}
+}
+
+// An exit left to the next poll asks to be inspected then: the controller
+// inspects only containers the events name, so without it an exit whose
+// die never comes would go unreported.
+func TestAnExitLeftForItsDieAsksToBeInspected(t *testing.T) {
+	cfg := all
+	_, marks := run(t, cfg, nil, 0, poll{now: 5, events: []eventlog.Event{ev("start", 3)}, observed: exited(7, 4.5)})
+	if len(marks) != 1 || !marks[0].AwaitsDie() {
+		t.Fatalf("after the exit at 4.5 s of a window ending at 5 s: marks %+v, want one awaiting its die", marks)
+	}
+	got, marks := run(t, cfg, marks, 5, poll{now: 10, events: []eventlog.Event{ev("die", 6.5, "exitCode=7")}, observed: exited(7, 4.5)})
+	if kinds(got) != "ContainerExited(7)" || marks[0].AwaitsDie() {
+		t.Errorf("its late die: %s, awaiting %v; want ContainerExited(7), not awaiting", kinds(got), marks[0].AwaitsDie())
+	}
+	_, marks = run(t, cfg, nil, 0, poll{now: 10, events: []eventlog.Event{ev("start", 3)}, observed: exited(7, 4.5)})
+	if marks[0].AwaitsDie() {
+		t.Errorf("an exit 5.5 s before the window's end awaits its die; want it judged now")
 	}
 }

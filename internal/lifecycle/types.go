@@ -112,7 +112,15 @@ type Mark struct {
 	userStop bool
 	// starts are this poll's start events after an unrequested death.
 	starts []time.Time
+	// awaitingDie marks an exit left to the next poll for its die. Not
+	// persisted.
+	awaitingDie bool
 }
+
+// AwaitsDie says the container exited so close to the end of the last
+// window that its die may not be logged yet: the next poll must inspect
+// it, so that an exit whose die never comes is still reported.
+func (m Mark) AwaitsDie() bool { return m.awaitingDie }
 
 // Input is one poll's worth of news about a host's containers.
 type Input struct {
