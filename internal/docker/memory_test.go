@@ -22,12 +22,19 @@ func TestBaselinesStayCompact(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%064d", i)
 	}
-	before := heapInUse()
-	m := newSampleMemory()
-	for _, id := range ids {
-		m.swapSample(id, sample)
+	// Other tests' goroutines may still free memory while this measures:
+	// a heap that shrank says nothing, so measure again.
+	var m *sampleMemory
+	var grown int64 = -1
+	for try := 0; try < 5 && grown < 0; try++ {
+		before := heapInUse()
+		m = newSampleMemory()
+		for _, id := range ids {
+			m.swapSample(id, sample)
+		}
+		grown = int64(heapInUse()) - int64(before)
 	}
-	perContainer := float64(heapInUse()-before) / containers
+	perContainer := float64(grown) / containers
 	t.Logf("%.0f bytes of heap per kept baseline", perContainer)
 	if perContainer > 400 {
 		t.Errorf("%.0f bytes per baseline, want at most 400", perContainer)
