@@ -26,6 +26,8 @@ const (
 	inspectConcurrency = 8
 	// maxLifecycleMarksInStatus bounds status.lifecycle.containers.
 	maxLifecycleMarksInStatus = 100
+	// maxKillSignalBytes is status.lifecycle.containers[].killSignal's MaxLength.
+	maxKillSignalBytes = 32
 )
 
 // LifecycleClient is the part of a Docker connection the lifecycle alerts

@@ -54,6 +54,7 @@ func lifecycleFromStatus(host *dockwatchv1.DockerHost) hostLifecycle {
 			ID: c.ID, Name: c.Name, RestartCount: int(c.RestartCount), Health: c.Health,
 			LastExitCode: int(c.LastExitCode), OOMKills: int(c.OOMKills), LastReportKind: lifecycle.Kind(c.LastReportReason),
 			LastRestart: timeOf(c.LastRestart), LoopSince: timeOf(c.RestartLoopSince), LastReport: timeOf(c.LastReport),
+			LastExit: microOf(c.LastExit), OOMAt: microOf(c.OOMKilledAt), KillAt: microOf(c.KilledAt), KillSignal: c.KillSignal,
 			Seen: kept.cursor,
 		}
 		for _, t := range c.Restarts {
@@ -91,6 +92,10 @@ func statusMarks(marks []lifecycle.Mark) []dockwatchv1.ContainerLifecycle {
 			ID: m.ID, Name: m.Name, RestartCount: int32(max(m.RestartCount, 0)), Health: m.Health,
 			LastExitCode: int32(m.LastExitCode), OOMKills: int32(m.OOMKills), LastReportReason: string(m.LastReportKind),
 			LastRestart: metaTime(m.LastRestart), RestartLoopSince: metaTime(m.LoopSince), LastReport: metaTime(m.LastReport),
+			LastExit: microTime(m.LastExit), OOMKilledAt: microTime(m.OOMAt), KilledAt: microTime(m.KillAt),
+		}
+		if !m.KillAt.IsZero() && len(m.KillSignal) <= maxKillSignalBytes {
+			c.KillSignal = m.KillSignal // a longer one is no signal's name: the kill then explains no death
 		}
 		for _, t := range m.Restarts {
 			c.Restarts = append(c.Restarts, metav1.Time{Time: t})
@@ -151,4 +156,20 @@ func metaTime(t time.Time) *metav1.Time {
 		return nil
 	}
 	return &metav1.Time{Time: t}
+}
+
+// microOf and microTime are timeOf and metaTime for the times compared
+// with event times, which need more than a second's precision.
+func microOf(t *metav1.MicroTime) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.Time
+}
+
+func microTime(t time.Time) *metav1.MicroTime {
+	if t.IsZero() {
+		return nil
+	}
+	return &metav1.MicroTime{Time: t}
 }

@@ -1,7 +1,9 @@
 package controllers
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,9 @@ func TestLifecycleStatusRoundTripsTheMarksAndStaysBounded(t *testing.T) {
 	marks[149].Restarts = []time.Time{now.Add(-2 * time.Second), now}
 	marks[148].Health = "unhealthy"
 	cursor := now.Add(123456 * time.Microsecond)
+	exit, oom, kill := now.Add(-1500*time.Microsecond), now.Add(-2500*time.Microsecond), now.Add(-3500*time.Microsecond)
+	marks[149].LastExit, marks[149].OOMAt, marks[149].KillAt, marks[149].KillSignal = exit, oom, kill, "9"
+	marks[148].KillAt, marks[148].KillSignal = kill, strings.Repeat("x", maxKillSignalBytes+1)
 
 	st := lifecycleStatus(cursor, eventlog.Result{Cut: eventlog.CutMaxEvents, Malformed: 2}, marks)
 	if len(st.Containers) != maxLifecycleMarksInStatus || st.ContainersOmitted != 50 || st.EventsCut != "MaxEvents" || st.EventsMalformed != 2 {
@@ -76,7 +81,15 @@ func TestLifecycleStatusRoundTripsTheMarksAndStaysBounded(t *testing.T) {
 		t.Errorf("first marks %s, %s; want the open loop, then the unhealthy one", st.Containers[0].ID, st.Containers[1].ID)
 	}
 
-	host := &dockwatchv1.DockerHost{Status: dockwatchv1.DockerHostStatus{Lifecycle: st}}
+	raw, err := json.Marshal(st) // as the API server stores it
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored dockwatchv1.LifecycleStatus
+	if err := json.Unmarshal(raw, &stored); err != nil {
+		t.Fatal(err)
+	}
+	host := &dockwatchv1.DockerHost{Status: dockwatchv1.DockerHostStatus{Lifecycle: &stored}}
 	kept := lifecycleFromStatus(host)
 	if !kept.cursor.Equal(cursor) {
 		t.Errorf("cursor = %v, want %v (microseconds kept)", kept.cursor, cursor)
@@ -84,6 +97,12 @@ func TestLifecycleStatusRoundTripsTheMarksAndStaysBounded(t *testing.T) {
 	loop := kept.marks[0]
 	if !loop.LoopSince.Equal(now) || len(loop.Restarts) != 2 || loop.RestartCount != 149 || kept.marks[1].Health != "unhealthy" {
 		t.Errorf("rebuilt marks %+v, %+v; want the loop and the health back", loop, kept.marks[1])
+	}
+	if !loop.LastExit.Equal(exit) || !loop.OOMAt.Equal(oom) || !loop.KillAt.Equal(kill) || loop.KillSignal != "9" {
+		t.Errorf("rebuilt exit %v, oom %v, kill %v %q; want %v, %v, %v \"9\" (microseconds kept)", loop.LastExit, loop.OOMAt, loop.KillAt, loop.KillSignal, exit, oom, kill)
+	}
+	if sig := st.Containers[1].KillSignal; sig != "" {
+		t.Errorf("a %d-byte kill signal was written as %q; want it left out (MaxLength %d)", len(marks[148].KillSignal), sig, maxKillSignalBytes)
 	}
 }
 

@@ -131,6 +131,21 @@ type ContainerLifecycle struct {
 	// lastReportReason is ContainerOOMKilled or ContainerExited.
 	// +optional
 	LastReportReason string `json:"lastReportReason,omitempty"`
+	// lastExit is when the last exit handled finished, reported or not.
+	// +optional
+	LastExit *metav1.MicroTime `json:"lastExit,omitempty"`
+	// oomKilledAt is the last OOM kill seen. A death within a minute of it
+	// is that kill's, already reported, even when the next manager reads it.
+	// +optional
+	OOMKilledAt *metav1.MicroTime `json:"oomKilledAt,omitempty"`
+	// killedAt is a kill (docker stop, kill or rm) whose death was not
+	// seen yet, and killSignal its signal: that death was asked for.
+	// +optional
+	KilledAt *metav1.MicroTime `json:"killedAt,omitempty"`
+	// killSignal is killedAt's signal, as the daemon logged it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	KillSignal string `json:"killSignal,omitempty"`
 }
 
 // Event reasons for container lifecycle alerts.

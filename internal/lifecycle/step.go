@@ -117,7 +117,7 @@ func (s *stepper) event(ev eventlog.Event) {
 	case eventlog.ActionCreate:
 		m.RestartCount = max(m.RestartCount, 0) // a new container starts from 0
 	case eventlog.ActionKill:
-		m.KillAt, m.killSignal = ev.Time, ev.Signal
+		m.KillAt, m.KillSignal = ev.Time, ev.Signal
 	case eventlog.ActionOOM:
 		s.oom(m, ev.Time, false)
 	case eventlog.ActionDie:
@@ -158,7 +158,7 @@ func (s *stepper) die(m *Mark, at time.Time, code int) {
 		byOOM = true
 	}
 	byUser := s.byPerson(m, at, code)
-	m.KillAt, m.killSignal, m.userStop = time.Time{}, "", byUser && !byOOM
+	m.KillAt, m.KillSignal, m.userStop = time.Time{}, "", byUser && !byOOM
 	if !byOOM && !byUser && code != 0 {
 		s.crash(m, Exited, at, code, false)
 	}
@@ -193,7 +193,7 @@ func isItsDie(finished, die time.Time) bool {
 // docker stop's stop event right after it.
 func (s *stepper) byPerson(m *Mark, at time.Time, code int) bool {
 	if !m.KillAt.IsZero() && !at.Before(m.KillAt) && at.Sub(m.KillAt) < killGrace {
-		if stopSignals[m.killSignal] || strconv.Itoa(code-128) == m.killSignal {
+		if stopSignals[m.KillSignal] || strconv.Itoa(code-128) == m.KillSignal {
 			return true
 		}
 	}

@@ -482,3 +482,50 @@ func TestAnExitLeftForItsDieAsksToBeInspected(t *testing.T) {
 		t.Errorf("an exit 5.5 s before the window's end awaits its die; want it judged now")
 	}
 }
+
+// persisted is what of a mark survives in status: its exported fields.
+func persisted(marks []Mark) []Mark {
+	out := make([]Mark, len(marks))
+	for i, m := range marks {
+		m.userStop, m.starts, m.awaitingDie = false, nil, false
+		out[i] = m
+	}
+	return out
+}
+
+// A kill or OOM kill in one manager's last window whose die is logged in
+// the next manager's first poll (a handoff, or a restart) is judged once:
+// from the marks the first manager left in status.
+func TestADeathLoggedInTheNextManagersFirstPollIsJudgedOnce(t *testing.T) {
+	restarted := running(1, 9.6, 137)
+	tests := []struct {
+		name         string
+		first        poll // the old manager's last poll, 0-10 s
+		die          eventlog.Event
+		observed     *Observed // at the new manager's first poll, 10-20 s
+		want1, want2 string
+	}{
+		{"an OOM kill whose die comes late", poll{now: 10, events: []eventlog.Event{ev("oom", 9.5)}, observed: oomExited(9.6)},
+			ev("die", 10.5, "exitCode=137"), oomExited(9.6), "ContainerOOMKilled(137)", ""},
+		{"an OOM kill Docker already restarted", poll{now: 10, events: []eventlog.Event{ev("oom", 9.5)}, observed: oomExited(9.6)},
+			ev("die", 10.5, "exitCode=137"), restarted, "ContainerOOMKilled(137)", ""},
+		{"docker kill", poll{now: 10, events: []eventlog.Event{ev("kill", 9.5, "signal=9")}, observed: running(0, 0, 0)},
+			ev("die", 10.5, "exitCode=137"), exited(137, 10.4), "", ""},
+		{"docker stop past its grace", poll{now: 10, events: []eventlog.Event{ev("kill", 9.5, "signal=15")}, observed: running(0, 0, 0)},
+			ev("die", 19.5, "exitCode=137"), exited(137, 19.5), "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, marks := run(t, all, []Mark{{ID: "c1", Name: "web", RestartCount: 0}}, 0, tt.first)
+			if kinds(got) != tt.want1 {
+				t.Fatalf("old manager: %q, want %q", kinds(got), tt.want1)
+			}
+			res := Step(Input{Now: at(20), Horizon: at(10), EventsUntil: at(20), FromStatus: true,
+				Events: []eventlog.Event{tt.die}, Observed: map[string]Observed{"c1": *tt.observed},
+				Listed: map[string]bool{"c1": true}, Marks: persisted(marks), Config: all})
+			if got := kinds(res.Transitions); got != tt.want2 {
+				t.Errorf("new manager: %q, want %q", got, tt.want2)
+			}
+		})
+	}
+}

@@ -101,12 +101,13 @@ type Mark struct {
 	LastReport     time.Time
 	LastReportKind Kind
 	// KillAt is a kill (a person's docker stop, kill or rm) not yet
-	// followed by the container's death; OOMAt the same for an OOM kill.
+	// followed by the container's death, and KillSignal its signal; OOMAt
+	// is the last OOM kill. They are persisted: the death they explain can
+	// be logged in the next poll, which may be another manager's.
 	KillAt, OOMAt time.Time
+	KillSignal    string
 	// Seen is the last poll that had news of the container.
 	Seen time.Time
-	// killSignal is KillAt's signal. Not persisted.
-	killSignal string
 	// userStop marks that the last death was asked for, so the start that
 	// follows (docker restart) is not a crash restart. Not persisted.
 	userStop bool
