@@ -50,7 +50,7 @@ type LifecycleMemory struct {
 type hostLifecycle struct {
 	uid    types.UID
 	cursor time.Time
-	marks  []lifecycle.Mark
+	marks  lifecycle.Kept // unpacked for each poll; most are short between polls
 	// unsaved is set when the status patch that carried these marks
 	// failed: the server may hold older ones.
 	unsaved bool
@@ -89,7 +89,7 @@ func (m *LifecycleMemory) saved(host *dockwatchv1.DockerHost) ([]lifecycle.Mark,
 	st := host.Status.Lifecycle
 	ours := st != nil && st.EventsSince != nil &&
 		st.EventsSince.Truncate(time.Microsecond).Equal(kept.cursor.Truncate(time.Microsecond))
-	return kept.marks, ok && kept.uid == host.UID && !kept.unsaved && ours
+	return kept.marks.Marks(), ok && kept.uid == host.UID && !kept.unsaved && ours
 }
 
 // unsaved records that the host's last status patch failed, so its marks
@@ -134,13 +134,14 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 	}
 	read = boundEvents(read) // daemon strings are cut before anything keeps them
 	cursor := nextCursor(since, until, read)
-	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, kept.marks, fresh))
-	events, observed := watchedOnly(read.Events, states, kept.marks, sel)
+	marks := kept.marks.Marks()
+	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, marks, fresh))
+	events, observed := watchedOnly(read.Events, states, marks, sel)
 	result := lifecycle.Step(lifecycle.Input{
 		Now: now, Horizon: since, FromStatus: fresh, EventsUntil: cursor, Events: events, Observed: observed,
-		Listed: listedIDs(snap), Gone: gone, Marks: kept.marks, Config: lifecycleConfig(host),
+		Listed: listedIDs(snap), Gone: gone, Marks: marks, Config: lifecycleConfig(host),
 	})
-	r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursor, marks: result.Marks})
+	r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursor, marks: lifecycle.Keep(result.Marks)})
 	host.Status.Lifecycle = lifecycleStatus(cursor, read, result.Marks)
 	annotateContainers(host, result.Marks)
 	r.notifyLifecycle(host, snap, result.Transitions)

@@ -49,20 +49,28 @@ func lifecycleFromStatus(host *dockwatchv1.DockerHost) hostLifecycle {
 	if st.EventsSince != nil {
 		kept.cursor = st.EventsSince.Time
 	}
-	for _, c := range st.Containers {
+	kept.marks = lifecycle.Keep(marksFromStatus(st.Containers, kept.cursor))
+	return kept
+}
+
+// marksFromStatus is the marks status.lifecycle.containers lists, seen last
+// at the cursor.
+func marksFromStatus(list []dockwatchv1.ContainerLifecycle, cursor time.Time) []lifecycle.Mark {
+	var marks []lifecycle.Mark
+	for _, c := range list {
 		m := lifecycle.Mark{
 			ID: c.ID, Name: c.Name, RestartCount: int(c.RestartCount), Health: c.Health,
 			LastExitCode: int(c.LastExitCode), OOMKills: int(c.OOMKills), LastReportKind: lifecycle.Kind(c.LastReportReason),
 			LastRestart: timeOf(c.LastRestart), LoopSince: timeOf(c.RestartLoopSince), LastReport: timeOf(c.LastReport),
 			LastExit: microOf(c.LastExit), OOMAt: microOf(c.OOMKilledAt), KillAt: microOf(c.KilledAt), KillSignal: c.KillSignal,
-			Seen: kept.cursor,
+			Seen: cursor,
 		}
 		for _, t := range c.Restarts {
 			m.Restarts = append(m.Restarts, t.Time)
 		}
-		kept.marks = append(kept.marks, m)
+		marks = append(marks, m)
 	}
-	return kept
+	return marks
 }
 
 // lifecycleStatus is status.lifecycle: the cursor, what cut the last read,

@@ -94,9 +94,10 @@ func TestLifecycleStatusRoundTripsTheMarksAndStaysBounded(t *testing.T) {
 	if !kept.cursor.Equal(cursor) {
 		t.Errorf("cursor = %v, want %v (microseconds kept)", kept.cursor, cursor)
 	}
-	loop := kept.marks[0]
-	if !loop.LoopSince.Equal(now) || len(loop.Restarts) != 2 || loop.RestartCount != 149 || kept.marks[1].Health != "unhealthy" {
-		t.Errorf("rebuilt marks %+v, %+v; want the loop and the health back", loop, kept.marks[1])
+	rebuilt := kept.marks.Marks()
+	loop := rebuilt[0]
+	if !loop.LoopSince.Equal(now) || len(loop.Restarts) != 2 || loop.RestartCount != 149 || rebuilt[1].Health != "unhealthy" {
+		t.Errorf("rebuilt marks %+v, %+v; want the loop and the health back", loop, rebuilt[1])
 	}
 	if !loop.LastExit.Equal(exit) || !loop.OOMAt.Equal(oom) || !loop.KillAt.Equal(kill) || loop.KillSignal != "9" {
 		t.Errorf("rebuilt exit %v, oom %v, kill %v %q; want %v, %v, %v \"9\" (microseconds kept)", loop.LastExit, loop.OOMAt, loop.KillAt, loop.KillSignal, exit, oom, kill)

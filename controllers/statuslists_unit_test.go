@@ -144,14 +144,14 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 		if *gets != 1 || !equality.Semantic.DeepEqual(host.Status.Lifecycle.Containers, onServer) {
 			t.Errorf("%d reads, marks %+v; want 1 read and %+v", *gets, host.Status.Lifecycle.Containers, onServer)
 		}
-		if kept := lifecycleFromStatus(host); len(kept.marks) != 1 || kept.marks[0].RestartCount != 4 {
-			t.Errorf("memory rebuilt from the restored marks: %+v", kept.marks)
+		if kept := lifecycleFromStatus(host).marks.Marks(); len(kept) != 1 || kept[0].RestartCount != 4 {
+			t.Errorf("memory rebuilt from the restored marks: %+v", kept)
 		}
 	})
 	t.Run("the marks this manager wrote come from its memory", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		host := cachedHost()
-		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: inMemory})
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: lifecycle.Keep(inMemory)})
 		if err := r.restoreStatusLists(ctx, host); err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 	t.Run("after a failed patch the server's copy is read again", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		host := cachedHost()
-		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: inMemory})
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt, marks: lifecycle.Keep(inMemory)})
 		r.Lifecycle.unsaved(client.ObjectKeyFromObject(host))
 		if err := r.restoreStatusLists(ctx, host); err != nil {
 			t.Fatal(err)
@@ -170,14 +170,14 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 		if *gets != 1 || !equality.Semantic.DeepEqual(host.Status.Lifecycle.Containers, onServer) {
 			t.Errorf("%d reads, marks %+v; want the server's", *gets, host.Status.Lifecycle.Containers)
 		}
-		if marks, _ := r.Lifecycle.load(host); len(marks.marks) != 1 || marks.marks[0].ID != "b2" {
-			t.Errorf("the memory itself must stay: %+v", marks.marks)
+		if kept, _ := r.Lifecycle.load(host); kept.marks.Len() != 1 || kept.marks.Marks()[0].ID != "b2" {
+			t.Errorf("the memory itself must stay: %+v", kept.marks.Marks())
 		}
 	})
 	t.Run("a status another replica wrote since is read again", func(t *testing.T) {
 		r, gets := restoringReconciler(t, stored.DeepCopy(), nil)
 		host := cachedHost()
-		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt.Add(-30 * time.Second), marks: inMemory})
+		r.Lifecycle.store(host, hostLifecycle{uid: host.UID, cursor: cursorAt.Add(-30 * time.Second), marks: lifecycle.Keep(inMemory)})
 		if err := r.restoreStatusLists(ctx, host); err != nil {
 			t.Fatal(err)
 		}
