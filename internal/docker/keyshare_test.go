@@ -115,3 +115,30 @@ func TestPollsStopOfferingTheHybridGroupAnEngine2010Ignores(t *testing.T) {
 		})
 	}
 }
+
+// Connections share one handshake configuration until the key share to
+// offer changes; it names the server and keeps the session cache.
+func TestDialsShareOneConfigUntilTheOfferChanges(t *testing.T) {
+	cache := tls.NewLRUClientSessionCache(4)
+	d := &tlsDialer{config: &tls.Config{ClientSessionCache: cache, MinVersion: tls.VersionTLS12}}
+	now := time.Now()
+	first := d.configFor("127.0.0.1:2376", now)
+	if first.ServerName != "127.0.0.1" || first.CurvePreferences != nil || first.ClientSessionCache != cache {
+		t.Fatalf("first config: server %q, groups %v, own cache %v; want 127.0.0.1, Go's defaults, the shared cache",
+			first.ServerName, first.CurvePreferences, first.ClientSessionCache != cache)
+	}
+	if again := d.configFor("127.0.0.1:2376", now); again != first {
+		t.Error("a second dial with the same offer made a new config")
+	}
+	d.share.group, d.share.learned = tls.X25519, now
+	pinned := d.configFor("127.0.0.1:2376", now)
+	if pinned == first || len(pinned.CurvePreferences) != 1 || pinned.CurvePreferences[0] != tls.X25519 {
+		t.Errorf("after learning X25519: groups %v (same config %v); want only X25519 in a new config", pinned.CurvePreferences, pinned == first)
+	}
+	if expired := d.configFor("127.0.0.1:2376", now.Add(keyShareTTL)); expired.CurvePreferences != nil {
+		t.Errorf("after keyShareTTL: groups %v, want Go's defaults again", expired.CurvePreferences)
+	}
+	if other := d.configFor("[::1]:2376", now.Add(keyShareTTL)); other.ServerName != "::1" {
+		t.Errorf("another address: server %q, want ::1", other.ServerName)
+	}
+}
