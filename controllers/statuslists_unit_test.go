@@ -170,7 +170,7 @@ func TestRestoreStatusListsFromMemoryOrTheAPIServer(t *testing.T) {
 		if *gets != 1 || !equality.Semantic.DeepEqual(host.Status.Lifecycle.Containers, onServer) {
 			t.Errorf("%d reads, marks %+v; want the server's", *gets, host.Status.Lifecycle.Containers)
 		}
-		if kept, _ := r.Lifecycle.load(host); kept.marks.Len() != 1 || kept.marks.Marks()[0].ID != "b2" {
+		if kept, _ := r.Lifecycle.load(host); len(kept.marks.Marks()) != 1 || kept.marks.Marks()[0].ID != "b2" {
 			t.Errorf("the memory itself must stay: %+v", kept.marks.Marks())
 		}
 	})

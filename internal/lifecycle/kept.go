@@ -50,9 +50,6 @@ func (k Kept) Marks() []Mark {
 	return out
 }
 
-// Len is how many marks are kept.
-func (k Kept) Len() int { return len(k.full) + len(k.plain) }
-
 // plainOf is m's short form, when it has nothing the short form lacks.
 func plainOf(m Mark) (plainMark, bool) {
 	rest := m
