@@ -95,11 +95,16 @@ func run(fleetBin string, hosts int, interval, warmup, window time.Duration, pro
 		if err := writeHeap(profile + ".heap.pprof"); err != nil {
 			return err
 		}
+		if err := writeGoroutines(profile + ".goroutines.txt"); err != nil {
+			return err
+		}
 	}
-	fmt.Printf("%d hosts: %.3f cores, peak RSS %d MiB in the window (%d MiB before), %d goroutines, %d polls (%d failed), lag p99 %s, resumed/full handshakes %.1f/%.1f per s, stats %.0f/s, fleet connections open %d\n",
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("%d hosts: %.3f cores, peak RSS %d MiB in the window (%d MiB before), %d goroutines, %d polls (%d failed), lag p99 %s, resumed/full handshakes %.1f/%.1f per s, stats %.0f/s, fleet connections open %d; heap in use %d MiB, stacks %d MiB\n",
 		hosts, cores, vmHWM()>>10, startupPeak>>10, runtime.NumGoroutine(), polls, failed, percentile(lags, 0.99),
 		float64(k1.ResumedHandshakes-k0.ResumedHandshakes)/secs, float64(k1.FullHandshakes-k0.FullHandshakes)/secs,
-		float64(k1.Stats-k0.Stats)/secs, k1.OpenConns)
+		float64(k1.Stats-k0.Stats)/secs, k1.OpenConns, ms.HeapInuse>>20, ms.StackInuse>>20)
 	return nil
 }
 
@@ -179,6 +184,16 @@ func writeHeap(file string) error {
 	}
 	defer f.Close()
 	return pprof.WriteHeapProfile(f)
+}
+
+// writeGoroutines saves the goroutines grouped by stack, as text.
+func writeGoroutines(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("goroutine").WriteTo(f, 1)
 }
 
 func percentile(ds []time.Duration, p float64) time.Duration {

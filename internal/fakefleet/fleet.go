@@ -70,6 +70,10 @@ type Counters struct {
 	HybridOffers int64
 	// OpenConns is connections open now; TotalConns all ever accepted.
 	OpenConns, TotalConns int64
+	// StatsWait is the time stats requests have spent waiting for their
+	// collector tick, summed: divided by Stats, how long a client holds a
+	// connection (and a request in flight) per sample.
+	StatsWait time.Duration
 }
 
 // Fleet is a running set of fake daemons.
@@ -83,6 +87,7 @@ type Fleet struct {
 		requests, lists, stats, inspects, events atomic.Int64
 		full, resumed, hybridOffers              atomic.Int64
 		open, total                              atomic.Int64
+		statsWait                                atomic.Int64 // nanoseconds
 	}
 }
 
@@ -193,6 +198,7 @@ func (f *Fleet) Counters() Counters {
 		FullHandshakes: f.count.full.Load(), ResumedHandshakes: f.count.resumed.Load(),
 		HybridOffers: f.count.hybridOffers.Load(),
 		OpenConns:    f.count.open.Load(), TotalConns: f.count.total.Load(),
+		StatsWait:    time.Duration(f.count.statsWait.Load()),
 	}
 }
 

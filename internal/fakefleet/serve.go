@@ -96,7 +96,9 @@ func (d *Daemon) serveStats(w http.ResponseWriter, r *http.Request, id string) {
 		writeError(w, http.StatusBadRequest, "the fake fleet serves stream=false only")
 		return
 	}
+	arrived := time.Now()
 	first, err := d.nextTick(r.Context())
+	d.fleet.count.statsWait.Add(int64(time.Since(arrived)))
 	if err != nil {
 		return
 	}
