@@ -138,6 +138,46 @@ func TestSpreadPollOfASlowDaemonIsMeasuredWhole(t *testing.T) {
 	}
 }
 
+// TestSpreadPollSendsEachWaveJustBeforeTheTick: a worker whose answer came
+// at a collector tick sends its next request tickLead before the next
+// tick, not at once, so a request (and the goroutine that waits for it)
+// is in flight for a fraction of a tick instead of a whole one. Ticks of
+// 2 s make the difference plain, and the measured poll starts 400 ms
+// before a tick (the one before it ended at a tick), so its first wave
+// waits little too: sent at once, the later waves' requests each wait the
+// whole 2 s at the daemon (a mean near 1.7 s over the poll); sent just
+// before the tick, about tickLead.
+func TestSpreadPollSendsEachWaveJustBeforeTheTick(t *testing.T) {
+	const tick = 2 * time.Second
+	fleet, c := slowDaemon(t, tick)
+	c.tick = tick
+	poll := func() fakefleet.Counters {
+		before := fleet.Counters()
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		snap, err := c.Snapshot(ctx, Selection{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Skipped) > 0 {
+			t.Errorf("%d containers unmeasured, first: %v", len(snap.Skipped), snap.Skipped[0].Err)
+		}
+		after := fleet.Counters()
+		return fakefleet.Counters{Stats: after.Stats - before.Stats, StatsWait: after.StatsWait - before.StatsWait}
+	}
+	poll() // the baselines, ending at a tick
+	time.Sleep(tick - 400*time.Millisecond)
+	got := poll()
+	if got.Stats == 0 {
+		t.Fatal("the poll sent no stats request")
+	}
+	mean := got.StatsWait / time.Duration(got.Stats)
+	t.Logf("%d stats requests waited %s for their tick on average", got.Stats, mean.Round(time.Millisecond))
+	if mean > tick/2 {
+		t.Errorf("stats requests waited %s for their tick on average, want well under the %s tick: later waves must be sent just before it", mean.Round(time.Millisecond), tick)
+	}
+}
+
 // TestSlowAnswersGrowAPollOnlyFromTheSparePool: a poll grows past its
 // first plan only with workers from the process-wide spare pool. Ticks of
 // 1.8 s do not fit the first plan (5 waves of 10, 9 s) in the container

@@ -105,7 +105,7 @@ func (r *statsRun) grow() {
 		}
 		r.workers++
 		r.wg.Add(1)
-		go r.work(r.pop())
+		go r.work(r.pop(), time.Time{})
 	}
 }
 
@@ -116,40 +116,105 @@ func (r *statsRun) pop() statsTask {
 	return t
 }
 
-// work runs tasks until the queue is empty or the run is cancelled. Only a
-// request sent as soon as the worker's previous one was answered waits a
-// whole tick, so only those measure the tick: not a worker's first (sent
-// at any point of a tick, after a dial) nor one that waited for its
-// notBefore.
-func (r *statsRun) work(t statsTask) {
-	defer r.wg.Done()
-	measures := false
+// work runs tasks until the queue is empty or the run is cancelled. A
+// request answered at one of the daemon's collector ticks (it waited at
+// least tickEvidence) is followed on this worker by one sent tickLead
+// before the next tick, not at once: until then the worker holds an idle
+// connection but no goroutine (see later). The time from one answer to the
+// next on a worker is one tick, and is what measures the tick (since: the
+// previous answer; zero when the request does not measure it): not for a
+// worker's first request (sent at any point of a tick, after a dial), nor
+// for one that waited for its task's own notBefore.
+func (r *statsRun) work(t statsTask, since time.Time) {
 	for {
 		if wait := time.Until(t.notBefore); wait > 0 {
-			measures = false
-			if !sleepCtx(r.ctx, wait) {
-				r.finish(t, nil, nil, 0)
-				return
-			}
+			r.later(t, since, wait)
+			return
 		}
 		start := time.Now()
 		res, again := r.do(r.ctx, t)
-		took := time.Since(start)
-		if !measures {
-			took = 0
+		answered := time.Now()
+		var tick time.Duration
+		if !since.IsZero() {
+			tick = answered.Sub(since)
 		}
-		next, ok := r.finish(t, &res, again, took)
+		next, ok := r.finish(t, &res, again, tick)
 		if !ok {
+			r.wg.Done()
 			return
 		}
-		t, measures = next, true
+		t, since = next, answered
+		if res.sampled && res.err == nil && answered.Sub(start) >= tickEvidence {
+			if send := answered.Add(r.tick() - tickLead); send.After(t.notBefore) {
+				t.notBefore = send
+				continue
+			}
+		}
+		if t.notBefore.After(answered) {
+			since = time.Time{}
+		}
 	}
+}
+
+// tickEvidence is the least wait for an answer that shows it came at a
+// collector tick: a daemon that answers at once (a newer engine, Podman)
+// answers a loopback or LAN request well within it, and keeps today's
+// back-to-back requests.
+const tickEvidence = 150 * time.Millisecond
+
+// tickLead is how long before a daemon's expected tick a worker sends its
+// next request: room for the request to reach the daemon and for this
+// process to be late in waking, since one sent after the tick waits a
+// whole tick more. It is what each request holds a goroutine for, instead
+// of the whole tick.
+const tickLead = 300 * time.Millisecond
+
+// later continues the worker with t after wait, on a new goroutine, so a
+// worker waiting for its daemon's next tick (or a second sample's time)
+// holds no goroutine stack, only its place in r.wg. The run's end
+// continues it at once, to be finished unrun.
+func (r *statsRun) later(t statsTask, since time.Time, wait time.Duration) {
+	p := &pendingTask{}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.timer = time.AfterFunc(wait, func() {
+		if p.claim() {
+			p.stopCtx()
+			r.work(t, since)
+		}
+	})
+	p.stopCtx = context.AfterFunc(r.ctx, func() {
+		if p.claim() {
+			p.timer.Stop()
+			r.finish(t, nil, nil, 0)
+			r.wg.Done()
+		}
+	})
+}
+
+// pendingTask is a worker's task waiting for its time or for the run's
+// end, whichever claims it first.
+type pendingTask struct {
+	mu      sync.Mutex
+	claimed bool
+	timer   *time.Timer
+	stopCtx func() bool
+}
+
+func (p *pendingTask) claim() bool {
+	p.mu.Lock() // held by later until timer and stopCtx are set
+	defer p.mu.Unlock()
+	if p.claimed {
+		return false
+	}
+	p.claimed = true
+	return true
 }
 
 // finish records a task's result (nil: not run) and the tick it measured
 // (0: none), queues its follow-up and hands the worker its next task; ok
 // is false when the worker should stop.
-func (r *statsRun) finish(t statsTask, res *sampleResult, again *statsTask, took time.Duration) (next statsTask, ok bool) {
+func (r *statsRun) finish(t statsTask, res *sampleResult, again *statsTask, tick time.Duration) (next statsTask, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if t.expectsSecond {
@@ -158,8 +223,8 @@ func (r *statsRun) finish(t statsTask, res *sampleResult, again *statsTask, took
 	if res != nil {
 		res.done = true
 		r.results[t.i] = *res
-		if took > 0 && res.sampled && res.err == nil {
-			r.latencies = append(r.latencies, took)
+		if tick > 0 && res.sampled && res.err == nil {
+			r.latencies = append(r.latencies, tick)
 			r.wave = pacing.Tick(r.latencies, r.base)
 		}
 		if isHostFailure(res.err) && r.hostErr == nil {
