@@ -198,7 +198,7 @@ func (f *Fleet) Counters() Counters {
 		FullHandshakes: f.count.full.Load(), ResumedHandshakes: f.count.resumed.Load(),
 		HybridOffers: f.count.hybridOffers.Load(),
 		OpenConns:    f.count.open.Load(), TotalConns: f.count.total.Load(),
-		StatsWait:    time.Duration(f.count.statsWait.Load()),
+		StatsWait: time.Duration(f.count.statsWait.Load()),
 	}
 }
 
