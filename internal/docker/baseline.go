@@ -16,6 +16,44 @@ import (
 // first one's figures, without CPU.
 const collectorTick = time.Second
 
+// baseline is what a later sample's CPU math reads from a container's
+// previous one: its read stamp and CPU counters, without the per-CPU list.
+// It holds no pointer, so the garbage collector does not scan the 50,000 a
+// 1,000-host manager keeps, and at 72 bytes it is a twelfth of a whole
+// StatsResponse.
+type baseline struct {
+	read                        int64 // the daemon's read stamp, Unix nanoseconds; 0: none
+	total, kernel, user, system uint64
+	online                      uint32
+	throttling                  container.ThrottlingData
+}
+
+// baselineOf is the part of s a later sample's CPU math reads.
+func baselineOf(s *container.StatsResponse) baseline {
+	b := baseline{
+		total: s.CPUStats.CPUUsage.TotalUsage, kernel: s.CPUStats.CPUUsage.UsageInKernelmode,
+		user: s.CPUStats.CPUUsage.UsageInUsermode, system: s.CPUStats.SystemUsage,
+		online: s.CPUStats.OnlineCPUs, throttling: s.CPUStats.ThrottlingData,
+	}
+	if !s.Read.IsZero() {
+		b.read = s.Read.UnixNano()
+	}
+	return b
+}
+
+// response is the baseline as the sample the stats math takes.
+func (b baseline) response() *container.StatsResponse {
+	s := &container.StatsResponse{}
+	if b.read != 0 {
+		s.Read = time.Unix(0, b.read).UTC()
+	}
+	s.CPUStats = container.CPUStats{
+		CPUUsage:    container.CPUUsage{TotalUsage: b.total, UsageInKernelmode: b.kernel, UsageInUsermode: b.user},
+		SystemUsage: b.system, OnlineCPUs: b.online, ThrottlingData: b.throttling,
+	}
+	return s
+}
+
 // freshBaseline returns prev when it can serve as the baseline for cur's
 // CPU deltas: present, and taken at most maxAge before cur by the daemon's
 // own clock (maxAge 0: any age). A baseline from before an outage would
@@ -41,7 +79,7 @@ func (c *Client) resample(ctx context.Context, r sampleResult) sampleResult {
 		osType = r.osType
 	}
 	c.memory.swapSample(r.stats.ID, cur)
-	r.stats.Usage = stats.ComputeWith(cur, r.sample, osType, r.limit, r.rule)
+	r.stats.Usage = stats.ComputeWith(cur, r.sample.response(), osType, r.limit, r.rule)
 	r.sample, r.needsBaseline = baselineOf(cur), false
 	return r
 }

@@ -28,7 +28,7 @@ type sampleResult struct {
 	// For a second sample (refreshBaselines): the first one, the OS type
 	// and CPU limit it was computed with, and whether it lacked a fresh
 	// baseline.
-	sample        *container.StatsResponse
+	sample        baseline
 	osType        string
 	limit         float64
 	rule          stats.HostCounter

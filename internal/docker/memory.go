@@ -28,15 +28,6 @@ type sampleMemory struct {
 	cgroups   map[string]cgroupEntry // StatsSourceCgroup only
 }
 
-// baseline is what a later sample's CPU math reads from a container's
-// previous one: its time and CPU counters, without the per-CPU list. Kept
-// by value, it is about 130 bytes where a whole StatsResponse is about 860,
-// which is 35 MiB at 50,000 containers.
-type baseline struct {
-	read time.Time
-	cpu  container.CPUStats
-}
-
 // cpuLimitEntry is a container's CPU limit in cores (0 = none) and when
 // inspect reported it.
 type cpuLimitEntry struct {
@@ -54,11 +45,9 @@ func newSampleMemory() *sampleMemory {
 }
 
 // swapSample stores cur as the container's baseline and returns the one it
-// replaces (nil for a container seen for the first time). Only the fields
-// the CPU math reads are kept, without the per-CPU list.
+// replaces (nil for a container seen for the first time).
 func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *container.StatsResponse {
-	kept := baseline{read: cur.Read, cpu: cur.CPUStats}
-	kept.cpu.CPUUsage.PercpuUsage = nil
+	kept := baselineOf(cur)
 	m.mu.Lock()
 	prev, ok := m.previous[id]
 	m.previous[id] = kept
@@ -66,7 +55,7 @@ func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *cont
 	if !ok {
 		return nil
 	}
-	return &container.StatsResponse{Read: prev.read, CPUStats: prev.cpu}
+	return prev.response()
 }
 
 // hasBaseline reports whether a sample of the container is kept.
@@ -123,12 +112,4 @@ func (m *sampleMemory) size() (samples, limits int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.previous), len(m.cpuLimits)
-}
-
-// baselineOf is the part of a sample a later one's CPU math reads, without
-// the per-CPU list or anything else a daemon could make large.
-func baselineOf(s *container.StatsResponse) *container.StatsResponse {
-	kept := &container.StatsResponse{Read: s.Read, CPUStats: s.CPUStats}
-	kept.CPUStats.CPUUsage.PercpuUsage = nil
-	return kept
 }
