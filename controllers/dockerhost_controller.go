@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,6 +19,7 @@ import (
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 	"github.com/dockwatch/dockwatch/internal/docker"
+	"github.com/dockwatch/dockwatch/internal/pacing"
 )
 
 // Defaults applied when the spec leaves a value out (the API server defaults
@@ -159,17 +159,30 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	r.Metrics.observeLag(previousPoll, pollInterval(host), now)
 
 	logger.V(1).Info("Polled Docker host", "containers", len(snap.Containers), "unmeasured", len(snap.Skipped), "took", took, "alertsFiring", host.Status.Summary.AlertsFiring)
-	// Since the poll started: its requests, then the lifecycle step's.
-	elapsed := took + r.Clock.Since(now)
-	return ctrl.Result{RequeueAfter: nextPollIn(pollInterval(host), elapsed)}, nil
+	return ctrl.Result{RequeueAfter: nextPollIn(host, now.Add(-took), r.Clock.Now())}, nil
 }
 
-// nextPollIn schedules the next poll an interval (plus jitter) after this
-// one started, not after it ended: a poll that spreads its requests over a
-// few seconds, or whose event log and inspects take more, must not
-// stretch the period by its own length.
-func nextPollIn(interval, took time.Duration) time.Duration {
-	return max(0, jitter(interval)-took)
+// nextPollIn is how long from now until the poll after one that started at
+// started: at the host's slot at most an interval after that start (package
+// pacing), counted from the poll's start, not its end, so a poll that
+// spreads its requests over a few seconds, or whose event log and
+// inspects take more, does not stretch the period by its own length. A
+// poll that ran past that time is followed as if it had started now:
+// never at once, and never with no requeue at all (a zero RequeueAfter).
+func nextPollIn(host *dockwatchv1.DockerHost, started, now time.Time) time.Duration {
+	at := nextPollAt(host, started)
+	if !at.After(now) {
+		at = nextPollAt(host, now)
+	}
+	return at.Sub(now)
+}
+
+// nextPollAt is when the poll after one that started at started is due:
+// at the host's slot, so a fleet's polls, and the connections and answers
+// they hold, spread evenly over the interval instead of clustering.
+func nextPollAt(host *dockwatchv1.DockerHost, started time.Time) time.Time {
+	interval := pollInterval(host)
+	return pacing.NextStart(started, interval, pacing.Slot(host.Namespace+"/"+host.Name, interval))
 }
 
 // untilPollDue is how long until the host's next poll is due; 0 when it is
@@ -179,10 +192,10 @@ func untilPollDue(host *dockwatchv1.DockerHost, now time.Time) time.Duration {
 	if host.Status.LastPollTime == nil || host.Status.ObservedGeneration != host.Generation || !ready {
 		return 0
 	}
-	// Due an interval after the last poll started (see nextPollIn), with a
+	// Due at the slot after the last poll's start (see nextPollIn), with a
 	// little slack, so a requeue that fires a hair early still polls.
 	started := host.Status.LastPollTime.Add(-time.Duration(host.Status.PollDurationMillis) * time.Millisecond)
-	return max(0, started.Add(pollInterval(host)-time.Second).Sub(now))
+	return max(0, nextPollAt(host, started).Add(-time.Second).Sub(now))
 }
 
 // poll takes one snapshot of the host's containers within the spec's timeout.
@@ -224,12 +237,4 @@ func pollTimeout(host *dockwatchv1.DockerHost) time.Duration {
 		return host.Spec.Timeout.Duration
 	}
 	return min(maxTimeout, pollInterval(host))
-}
-
-// jitter stretches d by up to 5% so hosts created together drift apart
-// instead of polling (and loading the API server) in lockstep. It is kept
-// small because it adds to every host's poll age: at 30 s, ages reach
-// 31.5 s before any lag.
-func jitter(d time.Duration) time.Duration {
-	return d + time.Duration(rand.Int64N(int64(d)/20+1))
 }

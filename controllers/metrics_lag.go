@@ -9,8 +9,9 @@ import (
 
 // newPollLag is dockwatch_poll_lag_seconds: how long after a poll was due
 // (the previous poll plus the interval) it was done. A manager that keeps
-// up shows the 5% jitter plus the poll itself (a few seconds at a 30 s
-// interval); one falling behind shows its backlog growing here long before
+// up shows about the difference between two polls' lengths (polls start at
+// their host's slot, at most an interval apart: see pacing.NextStart); one
+// falling behind shows its backlog growing here long before
 // hosts look stale. One series for the whole manager: per-host buckets
 // would cost thousands of series on a large fleet.
 func newPollLag() prometheus.Histogram {

@@ -20,22 +20,6 @@ import (
 // Unit tests for scheduling (dockerhost_controller.go), scope (setup.go) and
 // the node agent's pure parts (nodeagent.go).
 
-func TestJitterStaysWithinFivePercentAbove(t *testing.T) {
-	for _, d := range []time.Duration{0, 1, 9, 10, time.Second, 5 * time.Second, 30 * time.Second, time.Hour} {
-		seen := map[time.Duration]bool{}
-		for range 1000 {
-			got := jitter(d)
-			if got < d || got > d+d/20 || float64(got) > 1.05*float64(d) {
-				t.Fatalf("jitter(%v) = %v, outside [d, 1.05d]", d, got)
-			}
-			seen[got] = true
-		}
-		if d >= time.Second && len(seen) < 100 {
-			t.Errorf("jitter(%v) took only %d distinct values in 1000 draws", d, len(seen))
-		}
-	}
-}
-
 func TestPollIntervalAndTimeoutDefaults(t *testing.T) {
 	tests := []struct {
 		name                      string

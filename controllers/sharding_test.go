@@ -168,14 +168,15 @@ func countFiring(t *testing.T, ns string) int {
 }
 
 // assertEachPolledOnce counts polls per host at the fake over a window: a
-// host polled by one replica gets about window/interval polls, one polled
-// by two twice as many, an orphan none.
+// host polled by one replica gets about window/interval polls (up to a
+// fifth more while it moves towards its slot: see pacing.NextStart), one
+// polled by two twice as many, an orphan none.
 func assertEachPolledOnce(t *testing.T, fleet *fakefleet.Fleet, what string) {
 	t.Helper()
 	before := fleet.Polls()
 	time.Sleep(pollWindow)
 	after := fleet.Polls()
-	most := int64(pollWindow/shardInterval) + 1
+	most := int64(pollWindow/(shardInterval*4/5)) + 1
 	for i := range after {
 		if n := after[i] - before[i]; n < 2 || n > most {
 			t.Errorf("%s: host %d polled %d times in %s at a %s interval, want 2..%d (one replica each)", what, i, n, pollWindow, shardInterval, most)
