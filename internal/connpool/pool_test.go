@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -389,5 +390,32 @@ func TestEveryIdleConnectionStaleAfterARestart(t *testing.T) {
 	}
 	if n := conns.Load(); n != 4 {
 		t.Errorf("%d connections, want 4 (three stale, one new)", n)
+	}
+}
+
+// TestIdleConnectionsHoldNoBuffers: a connection's read and write buffers
+// are taken for a request and given back when it goes idle, so the many
+// connections a poll keeps between its waves hold none; a connection used
+// again gets buffers back and still reads answers whole.
+func TestIdleConnectionsHoldNoBuffers(t *testing.T) {
+	s := newServer(t, hello)
+	tr := transport(s.Listener.Addr().String(), Options{MaxIdle: 2, ReadBufferSize: 2048, WriteBufferSize: 1024})
+	defer tr.CloseIdleConnections()
+	for i := range 3 {
+		if got, want := getAll(t, tr, fmt.Sprintf("%s/%d", s.URL, i)), fmt.Sprintf("hello /%d", i); got != want {
+			t.Fatalf("answer %q, want %q", got, want)
+		}
+		tr.mu.Lock()
+		idle := slices.Clone(tr.idle)
+		tr.mu.Unlock()
+		if len(idle) != 1 {
+			t.Fatalf("%d idle connections after answer %d, want 1", len(idle), i)
+		}
+		if c := idle[0]; c.br != nil || c.bw != nil {
+			t.Errorf("an idle connection holds its buffers (read %v, write %v)", c.br != nil, c.bw != nil)
+		}
+	}
+	if n := s.accepted.Load(); n != 1 {
+		t.Errorf("3 requests in a row opened %d connections, want 1", n)
 	}
 }
