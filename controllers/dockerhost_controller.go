@@ -192,10 +192,17 @@ func untilPollDue(host *dockwatchv1.DockerHost, now time.Time) time.Duration {
 	if host.Status.LastPollTime == nil || host.Status.ObservedGeneration != host.Generation || !ready {
 		return 0
 	}
-	// Due at the slot after the last poll's start (see nextPollIn), with a
-	// little slack, so a requeue that fires a hair early still polls.
+	// Due at the slot after the last poll's start (see nextPollIn). The
+	// start read back from status can be up to a second early (lastPollTime
+	// is kept to the second), which would put a poll made at its slot just
+	// before it: a second later is never early. A requeue that fires a
+	// hair early still polls.
 	started := host.Status.LastPollTime.Add(-time.Duration(host.Status.PollDurationMillis) * time.Millisecond)
-	return max(0, nextPollAt(host, started).Add(-time.Second).Sub(now))
+	due := nextPollAt(host, started.Add(time.Second))
+	if now.After(due.Add(-time.Second)) {
+		return 0
+	}
+	return due.Sub(now)
 }
 
 // poll takes one snapshot of the host's containers within the spec's timeout.

@@ -16,7 +16,7 @@ import (
 // started at its slot, so the next is due an interval after that start.
 func TestUntilPollDueWaitsOnlyForAHealthyHostPolledRecently(t *testing.T) {
 	const interval = 30 * time.Second
-	onSlot := time.Unix(1_800_000_000, 0).Add(pacing.Slot("ns/host", interval)) // 1,800,000,000 is a multiple of 30
+	onSlot := onSlotOf("ns/host", interval)
 	type poll struct {
 		ago, took time.Duration // how long ago it ended, and how long it took
 		ready     bool
@@ -28,12 +28,13 @@ func TestUntilPollDueWaitsOnlyForAHealthyHostPolledRecently(t *testing.T) {
 		want time.Duration
 	}{
 		{"never polled", nil, 0},
-		{"polled 10s ago, healthy", &poll{ago: 10 * time.Second, ready: true, observed: 2}, 19 * time.Second},
+		{"polled 10s ago, healthy", &poll{ago: 10 * time.Second, ready: true, observed: 2}, 20 * time.Second},
+		{"polled 10s ago, its start read back a hair early", &poll{ago: 10*time.Second - 300*time.Millisecond, ready: true, observed: 2}, 20*time.Second + 300*time.Millisecond},
 		{"interval elapsed", &poll{ago: 31 * time.Second, ready: true, observed: 2}, 0},
 		{"within a second of due", &poll{ago: 29500 * time.Millisecond, ready: true, observed: 2}, 0},
 		{"not Ready", &poll{ago: 10 * time.Second, observed: 2}, 0},
 		{"new generation", &poll{ago: 10 * time.Second, ready: true, observed: 1}, 0},
-		{"a 4 s poll ended 10s ago: due 30s after it started", &poll{ago: 10 * time.Second, took: 4 * time.Second, ready: true, observed: 2}, 15 * time.Second},
+		{"a 4 s poll ended 10s ago: due 30s after it started", &poll{ago: 10 * time.Second, took: 4 * time.Second, ready: true, observed: 2}, 16 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +66,7 @@ func TestNextPollInCountsFromThePollsStartAndKeepsTheSlot(t *testing.T) {
 	const interval = 30 * time.Second
 	host := unitHost(2)
 	host.Spec.Interval = &metav1.Duration{Duration: interval}
-	onSlot := time.Unix(1_800_000_000, 0).Add(pacing.Slot("ns/host", interval))
+	onSlot := onSlotOf("ns/host", interval)
 	for _, took := range []time.Duration{0, 4 * time.Second, 29 * time.Second} {
 		if got, want := nextPollIn(host, onSlot, onSlot.Add(took)), interval-took; got != want {
 			t.Errorf("a poll that started on its slot and took %s: next in %s, want %s", took, got, want)
@@ -85,4 +86,10 @@ func TestNextPollInCountsFromThePollsStartAndKeepsTheSlot(t *testing.T) {
 	if got, want := nextPollIn(host, offSlot, offSlot.Add(4*time.Second)), 20*time.Second; got != want {
 		t.Errorf("a 4 s poll that started 10 s before its slot: next in %s, want %s (a fifth early, towards the slot)", got, want)
 	}
+}
+
+// onSlotOf is a time at the slot of the host with that key (see
+// pacing.Slot), so tests of the schedule can say when the next poll is due.
+func onSlotOf(key string, interval time.Duration) time.Time {
+	return time.Unix(1_800_000_000, 0).Add(pacing.Slot(key, interval)) // 1,800,000,000 s is a multiple of 30 s
 }

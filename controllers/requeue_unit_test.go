@@ -35,10 +35,11 @@ func (slowHostClient) InspectState(context.Context, string) (docker.ContainerSta
 func (slowHostClient) Close() error { return nil }
 
 // TestRequeueCountsFromThePollsStartPastTheLifecycleStep: the period is
-// start to start, so the next poll is due an interval (plus jitter) after
-// this one began, its snapshot and its event-log read both subtracted.
+// start to start, so the next poll of a host polled at its slot is due an
+// interval after this one began, its snapshot and its event-log read both
+// subtracted.
 func TestRequeueCountsFromThePollsStartPastTheLifecycleStep(t *testing.T) {
-	clock := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+	clock := clocktesting.NewFakeClock(onSlotOf("ns/host", 30*time.Second))
 	host := unitHost(1)
 	host.Spec.AllowPlaintext = true
 	c := fake.NewClientBuilder().WithScheme(testScheme).WithObjects(host).WithStatusSubresource(host).Build()
@@ -49,8 +50,8 @@ func TestRequeueCountsFromThePollsStartPastTheLifecycleStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 30 s plus up to 5% jitter, less the 6 s since the poll started.
-	if low, high := 24*time.Second, 25500*time.Millisecond; res.RequeueAfter < low || res.RequeueAfter > high {
-		t.Errorf("requeue after %s, want within [%s, %s]: 30 s (+5%%) after the poll started 6 s ago", res.RequeueAfter, low, high)
+	// 30 s less the 6 s since the poll started.
+	if want := 24 * time.Second; res.RequeueAfter != want {
+		t.Errorf("requeue after %s, want %s: 30 s after the poll started 6 s ago", res.RequeueAfter, want)
 	}
 }

@@ -38,10 +38,11 @@ func TestReconcileLeavesHostsOwnedByAnotherReplicaAlone(t *testing.T) {
 }
 
 func TestFirstSightOfAHealthyHostKeepsItsSchedule(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	polled := onSlotOf("ns/host", 30*time.Second) // at its slot, in a 0 ms poll
+	now := polled.Add(10 * time.Second)
 	host := unitHost(1)
 	host.Status.ObservedGeneration = 1
-	host.Status.LastPollTime = &metav1.Time{Time: now.Add(-10 * time.Second)}
+	host.Status.LastPollTime = &metav1.Time{Time: polled.Truncate(time.Second)} // as the API server keeps it
 	meta.SetStatusCondition(&host.Status.Conditions, metav1.Condition{Type: dockwatchv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Polled"})
 	host.Spec.AllowPlaintext = true
 	d := &fakeDialer{}
@@ -52,9 +53,10 @@ func TestFirstSightOfAHealthyHostKeepsItsSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Polled 10 s ago at a 30 s interval: due in 19 s (1 s of slack).
-	if res.RequeueAfter != 19*time.Second {
-		t.Errorf("first sight of a host polled 10 s ago: requeue after %s, want 19s (keep the schedule)", res.RequeueAfter)
+	// Polled at its slot 10 s ago at a 30 s interval: due at its slot,
+	// in 20 s.
+	if res.RequeueAfter != 20*time.Second {
+		t.Errorf("first sight of a host polled 10 s ago: requeue after %s, want 20s (keep the schedule)", res.RequeueAfter)
 	}
 	got := &dockwatchv1.DockerHost{}
 	_ = c.Get(context.Background(), client.ObjectKeyFromObject(host), got)
