@@ -45,20 +45,16 @@ func newConn(t *Transport, nc net.Conn) *conn {
 }
 
 // takeBuffers gives the connection its read and write buffers for a
-// request, from pools shared by every Transport: a connection spends most
-// of its life idle (between the waves of a poll, or kept for the next
-// one), and at 1,000 hosts ~2,000 of them held 3 KiB each for nothing.
+// request, from its Transport's pools: a connection spends most of its
+// life idle (between the waves of a poll, or kept for the next one), and
+// at 1,000 hosts ~2,000 of them held 3 KiB each for nothing.
 func (c *conn) takeBuffers() {
 	if c.br == nil {
-		c.br = pooled(&readers, orDefault(c.t.opt.ReadBufferSize, 4096), func(n int) *bufio.Reader {
-			return bufio.NewReaderSize(nil, n)
-		})
+		c.br = c.t.readers.Get().(*bufio.Reader)
 		c.br.Reset(countingReader{c})
 	}
 	if c.bw == nil {
-		c.bw = pooled(&writers, orDefault(c.t.opt.WriteBufferSize, 4096), func(n int) *bufio.Writer {
-			return bufio.NewWriterSize(nil, n)
-		})
+		c.bw = c.t.writers.Get().(*bufio.Writer)
 		c.bw.Reset(c.nc)
 	}
 }
@@ -69,30 +65,14 @@ func (c *conn) takeBuffers() {
 func (c *conn) dropBuffers() {
 	if c.br != nil {
 		c.br.Reset(nil)
-		putPooled(&readers, c.br.Size(), c.br)
+		c.t.readers.Put(c.br)
 		c.br = nil
 	}
 	if c.bw != nil {
 		c.bw.Reset(nil)
-		putPooled(&writers, c.bw.Size(), c.bw)
+		c.t.writers.Put(c.bw)
 		c.bw = nil
 	}
-}
-
-// readers and writers pool bufio buffers by size (a *sync.Pool per size).
-var readers, writers sync.Map
-
-func pooled[T any](pools *sync.Map, size int, newT func(int) T) T {
-	p, _ := pools.LoadOrStore(size, &sync.Pool{})
-	if v, ok := p.(*sync.Pool).Get().(T); ok {
-		return v
-	}
-	return newT(size)
-}
-
-func putPooled[T any](pools *sync.Map, size int, v T) {
-	p, _ := pools.LoadOrStore(size, &sync.Pool{})
-	p.(*sync.Pool).Put(v)
 }
 
 // countingReader reads the connection for the bufio.Reader, counting bytes

@@ -17,6 +17,7 @@
 package connpool
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"net"
@@ -52,6 +53,9 @@ type Options struct {
 // It is safe for concurrent use.
 type Transport struct {
 	opt Options
+	// readers and writers hold the buffers of connections in use; an idle
+	// connection gives its own back.
+	readers, writers sync.Pool
 
 	mu         sync.Mutex
 	idle       []*conn // oldest first; requests take the newest
@@ -64,7 +68,11 @@ type Transport struct {
 
 // New returns a Transport with the given options.
 func New(opt Options) *Transport {
-	return &Transport{opt: opt, freed: make(chan struct{})}
+	t := &Transport{opt: opt, freed: make(chan struct{})}
+	readSize, writeSize := orDefault(opt.ReadBufferSize, 4096), orDefault(opt.WriteBufferSize, 4096)
+	t.readers.New = func() any { return bufio.NewReaderSize(nil, readSize) }
+	t.writers.New = func() any { return bufio.NewWriterSize(nil, writeSize) }
+	return t
 }
 
 // get returns a connection for one request: the newest idle one (reused
