@@ -97,10 +97,11 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 
 	before := host.Status.DeepCopy()
 	defer func() {
-		r.notify(host, before)
-		if err := patchStatus(ctx, r.Status(), host, before); err != nil && !apierrors.IsNotFound(err) {
-			r.Lifecycle.unsaved(req.NamespacedName)
-			retErr = errors.Join(retErr, fmt.Errorf("patch status of %s: %w", req.NamespacedName, err))
+		if ctx.Err() != nil && retErr != nil {
+			return // a stop cut this poll short: not an outcome to record
+		}
+		if err := r.save(ctx, host, before); err != nil {
+			retErr = errors.Join(retErr, err)
 		}
 	}()
 

@@ -3,9 +3,12 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,6 +18,28 @@ import (
 
 // emptyMergePatch is what a merge patch says when nothing changed.
 const emptyMergePatch = "{}"
+
+// statusSaveTimeout bounds the status patch of a poll that ended as the
+// manager began to stop: well inside controller-runtime's 30 s graceful
+// shutdown, which waits for it.
+const statusSaveTimeout = 10 * time.Second
+
+// save records a poll's outcome: the events for conditions that changed,
+// then the status patch. The patch outlives the manager's stop (for up to
+// statusSaveTimeout): the poll's alert events are already queued, and the
+// next manager, or the replica that takes the host over, rebuilds alert
+// state from status, so an outcome dropped here would fire them again.
+func (r *DockerHostReconciler) save(ctx context.Context, host *dockwatchv1.DockerHost, before *dockwatchv1.DockerHostStatus) error {
+	r.notify(host, before)
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusSaveTimeout)
+	defer cancel()
+	err := patchStatus(saveCtx, r.Status(), host, before)
+	if err == nil || apierrors.IsNotFound(err) {
+		return nil
+	}
+	r.Lifecycle.unsaved(client.ObjectKeyFromObject(host))
+	return fmt.Errorf("patch status of %s/%s: %w", host.Namespace, host.Name, err)
+}
 
 // patchStatus sends what changed in host's status since before, if
 // anything, and reads back only the object's metadata. The API server's
