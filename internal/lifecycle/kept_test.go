@@ -69,3 +69,23 @@ func TestPlainMarkIsSmall(t *testing.T) {
 		t.Errorf("plainMark is %d bytes, Mark %d; want the short form a third or less", p, m)
 	}
 }
+
+// A host's short marks take one allocation of exactly their size: grown by
+// append, up to half of each host's slice was unused (about 4 MiB at 1,000
+// hosts of 50 containers).
+func TestKeepAllocatesTheShortFormsOnce(t *testing.T) {
+	marks := make([]Mark, 50)
+	for i := range marks {
+		marks[i] = Mark{ID: "id", Name: "name", RestartCount: i, Seen: time.Unix(1, 0)}
+	}
+	var k Kept
+	if allocs := testing.AllocsPerRun(10, func() { k = Keep(marks) }); allocs != 1 {
+		t.Errorf("Keep of 50 short marks made %v allocations, want 1", allocs)
+	}
+	if len(k.plain) != 50 || cap(k.plain) != 50 {
+		t.Errorf("short forms len %d cap %d, want 50 and 50", len(k.plain), cap(k.plain))
+	}
+	if k := Keep([]Mark{{ID: "id", OOMKills: 1}}); k.plain != nil {
+		t.Errorf("a host with no short mark keeps a short-form slice of cap %d", cap(k.plain))
+	}
+}
