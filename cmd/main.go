@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/go-logr/logr"
 	"github.com/go-logr/zapr"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -88,6 +89,8 @@ func main() {
 
 // run wires the manager and blocks until it is told to stop.
 func run(f flags) error {
+	limit, err := applyMemoryLimit(memlimit.FromCgroup)
+	logMemoryLimit(setupLog, limit, err)
 	scope, err := scopeFor(f)
 	if err != nil {
 		return err

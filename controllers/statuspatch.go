@@ -20,9 +20,10 @@ import (
 const emptyMergePatch = "{}"
 
 // statusSaveTimeout bounds the status patch of a poll that ended as the
-// manager began to stop: well inside controller-runtime's 30 s graceful
-// shutdown, which waits for it.
-const statusSaveTimeout = 10 * time.Second
+// manager began to stop: half of the pod's 10 s termination grace period,
+// beside the alert events' 5 s drain (controller-runtime's own graceful
+// shutdown allows 30 s).
+const statusSaveTimeout = 5 * time.Second
 
 // save records a poll's outcome: the events for conditions that changed,
 // then the status patch. The patch outlives the manager's stop (for up to
