@@ -94,8 +94,12 @@ func statusMarks(marks []lifecycle.Mark) []dockwatchv1.ContainerLifecycle {
 	slices.SortStableFunc(ordered, func(a, b lifecycle.Mark) int {
 		return cmp.Or(cmp.Compare(openRank(a), openRank(b)), b.Seen.Compare(a.Seen), cmp.Compare(a.ID, b.ID))
 	})
-	var list []dockwatchv1.ContainerLifecycle
-	for _, m := range ordered[:min(len(ordered), maxLifecycleMarksInStatus)] {
+	kept := ordered[:min(len(ordered), maxLifecycleMarksInStatus)]
+	if len(kept) == 0 {
+		return nil
+	}
+	list := make([]dockwatchv1.ContainerLifecycle, 0, len(kept))
+	for _, m := range kept {
 		c := dockwatchv1.ContainerLifecycle{
 			ID: m.ID, Name: m.Name, RestartCount: int32(max(m.RestartCount, 0)), Health: m.Health,
 			LastExitCode: int32(m.LastExitCode), OOMKills: int32(m.OOMKills), LastReportReason: string(m.LastReportKind),
