@@ -106,9 +106,8 @@ func run(f flags) error {
 	recorder, stopEvents := controllers.NewEventRecorder(clientset, scheme, "dockwatch")
 	defer stopEvents()
 	alertEvents := controllers.NewAlertEventSink(clientset.CoreV1(), scheme, "dockwatch", metrics.Registry)
-	if err := mgr.Add(alertEvents); err != nil {
-		return fmt.Errorf("set up the alert event queue: %w", err)
-	}
+	after := startAfterManager(alertEvents)
+	defer after.finish()
 
 	dockwatchMetrics := controllers.NewMetrics(metrics.Registry)
 	if err := addMetricsServer(mgr, f.metricsAddr, dockwatchMetrics.Handler(metrics.Registry)); err != nil {
@@ -128,7 +127,7 @@ func run(f flags) error {
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}
 	if f.shard.enabled {
-		if err := addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
+		if after.shard, err = addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,7 @@ func checkShardFlags(f *flags) error {
 
 // addShard makes this replica a shard member: the reconciler polls only
 // the hosts it owns, and hosts it takes over are reconciled at once.
-func addShard(mgr ctrl.Manager, s shardFlags, r *controllers.DockerHostReconciler, opts *controllers.Options) error {
+func addShard(mgr ctrl.Manager, s shardFlags, r *controllers.DockerHostReconciler, opts *controllers.Options) (*controllers.Shard, error) {
 	shard := controllers.NewShard(controllers.ShardOptions{
 		Client: mgr.GetClient(), Cache: mgr.GetCache(),
 		Namespace: s.namespace, Identity: s.identity, Group: s.group,
@@ -56,11 +56,11 @@ func addShard(mgr ctrl.Manager, s shardFlags, r *controllers.DockerHostReconcile
 		Log:           ctrl.Log.WithName("shard"),
 	}, metrics.Registry)
 	if err := mgr.Add(shard); err != nil {
-		return fmt.Errorf("add shard membership: %w", err)
+		return nil, fmt.Errorf("add shard membership: %w", err)
 	}
 	r.Shard = shard
 	opts.Resync = shard.Source()
-	return nil
+	return shard, nil
 }
 
 // applyRateLimits sets the client-side API rate limit when asked; by

@@ -98,7 +98,10 @@ func (r *DockerHostReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	before := host.Status.DeepCopy()
 	defer func() {
 		if ctx.Err() != nil && retErr != nil {
-			return // a stop cut this poll short: not an outcome to record
+			// A stop cut this poll short (its error need not wrap
+			// context.Canceled: a connection cut by the stop fails as
+			// I/O): not an outcome to record; the next owner polls again.
+			return
 		}
 		if err := r.save(ctx, host, before); err != nil {
 			retErr = errors.Join(retErr, err)

@@ -136,6 +136,9 @@ func (r *DockerHostReconciler) watchLifecycle(ctx context.Context, host *dockwat
 	cursor := nextCursor(since, until, read)
 	marks := kept.marks.Marks()
 	states, gone := r.inspectContainers(ctx, lc, inspectTargets(read.Events, snap, marks, fresh))
+	if ctx.Err() != nil {
+		return // the manager is stopping: inspects it cut short would misread exits
+	}
 	events, observed := watchedOnly(read.Events, states, marks, sel)
 	result := lifecycle.Step(lifecycle.Input{
 		Now: now, Horizon: since, FromStatus: fresh, EventsUntil: cursor, Events: events, Observed: observed,

@@ -113,3 +113,27 @@ func TestAPollAStopCutShortIsNotRecorded(t *testing.T) {
 		t.Errorf("a cut poll was recorded: patches %q, events %q", patched, events)
 	}
 }
+
+// The save's context lives on past the reconcile's end, for grace only.
+func TestOutlivingEndsGraceAfterItsParent(t *testing.T) {
+	parent, stop := context.WithCancel(context.Background())
+	out, cancel := outliving(parent, 200*time.Millisecond)
+	defer cancel()
+	stop()
+	select {
+	case <-out.Done():
+		t.Fatal("ended with its parent")
+	case <-time.After(50 * time.Millisecond):
+	}
+	select {
+	case <-out.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after its parent ended, want 200 ms")
+	}
+
+	out, cancel = outliving(context.Background(), time.Hour)
+	cancel()
+	if out.Err() == nil {
+		t.Error("cancel did not end it")
+	}
+}

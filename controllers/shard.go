@@ -142,8 +142,8 @@ func (s *Shard) Owns(key client.ObjectKey) bool {
 // NeedLeaderElection is false: every replica is a member.
 func (s *Shard) NeedLeaderElection() bool { return false }
 
-// Start renews the Lease and follows membership until ctx ends, then
-// deletes the Lease so the others take over at once.
+// Start renews the Lease and follows membership until ctx ends. The Lease
+// stays: Release gives it up once the controllers have stopped.
 func (s *Shard) Start(ctx context.Context) error {
 	if _, err := s.Cache.GetInformer(ctx, &coordinationv1.Lease{}); err != nil {
 		return fmt.Errorf("watch shard Leases in %s: %w", s.Namespace, err)
@@ -155,8 +155,7 @@ func (s *Shard) Start(ctx context.Context) error {
 		s.step(ctx)
 		select {
 		case <-ctx.Done():
-			s.release()
-			return nil
+			return nil // the Lease stays until Release
 		case <-ticker.C:
 		}
 	}
@@ -343,9 +342,13 @@ func (s *Shard) collectGarbage(ctx context.Context, now time.Time) {
 	}
 }
 
-// release deletes this replica's Lease on shutdown, so the others take
+// Release deletes this replica's Lease on shutdown, so the others take
 // its hosts over at their next tick instead of after the lease duration.
-func (s *Shard) release() {
+// Call it once the controllers have stopped and saved their last polls
+// (Start does not: controller-runtime stops it before the controllers, and
+// a host taken over while its last poll here is still being saved could
+// have an alert fired twice). Without it, the Lease expires.
+func (s *Shard) Release() {
 	s.mu.Lock()
 	s.initialised = false // own nothing from here on
 	s.mu.Unlock()

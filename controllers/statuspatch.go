@@ -19,20 +19,28 @@ import (
 // emptyMergePatch is what a merge patch says when nothing changed.
 const emptyMergePatch = "{}"
 
-// statusSaveTimeout bounds the status patch of a poll that ended as the
-// manager began to stop: half of the pod's 10 s termination grace period,
-// beside the alert events' 5 s drain (controller-runtime's own graceful
-// shutdown allows 30 s).
+// statusSaveTimeout is how long past the manager's stop the status patch of
+// a poll that had finished may take. After it, the alert events drain for
+// up to 5 s more and the shard Lease is released (cmd/after.go): all well
+// inside the pod's 30 s termination grace period.
 const statusSaveTimeout = 5 * time.Second
 
+// outliving is a context with ctx's values that ends grace after ctx ends
+// (or when cancel is called), not with it.
+func outliving(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return out, func() { stop(); cancel() }
+}
+
 // save records a poll's outcome: the events for conditions that changed,
-// then the status patch. The patch outlives the manager's stop (for up to
-// statusSaveTimeout): the poll's alert events are already queued, and the
+// then the status patch. The patch outlives the manager's stop by up to
+// statusSaveTimeout: the poll's alert events are already queued, and the
 // next manager, or the replica that takes the host over, rebuilds alert
 // state from status, so an outcome dropped here would fire them again.
 func (r *DockerHostReconciler) save(ctx context.Context, host *dockwatchv1.DockerHost, before *dockwatchv1.DockerHostStatus) error {
 	r.notify(host, before)
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusSaveTimeout)
+	saveCtx, cancel := outliving(ctx, statusSaveTimeout)
 	defer cancel()
 	err := patchStatus(saveCtx, r.Status(), host, before)
 	if err == nil || apierrors.IsNotFound(err) {
