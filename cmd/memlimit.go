@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"strings"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	units "github.com/docker/go-units"
@@ -27,14 +29,29 @@ func applyMemoryLimit(provider memlimit.Provider) (int64, error) {
 	return memlimit.Set(memlimit.WithProvider(provider), memlimit.WithRatio(memoryLimitRatio))
 }
 
-// logMemoryLimit says which soft memory limit the manager runs under.
-func logMemoryLimit(log logr.Logger, limit int64, err error) {
-	switch {
-	case err != nil:
-		log.Info("Cannot set the Go runtime's soft memory limit from the container's; it has none", "error", err.Error())
-	case limit == math.MaxInt64:
-		log.Info("No container memory limit found; the Go runtime has no soft memory limit")
-	default:
-		log.Info("Go runtime soft memory limit in force", "goMemLimit", units.BytesSize(float64(limit)))
+// memoryLimitMessage says which soft memory limit the manager runs under
+// and where it comes from, given applyMemoryLimit's answer and getenv.
+func memoryLimitMessage(limit int64, err error, getenv func(string) string) (string, []any) {
+	kv := []any{"goMemLimit", "none"}
+	if limit != math.MaxInt64 {
+		kv[1] = units.BytesSize(float64(limit))
 	}
+	switch {
+	case getenv("GOMEMLIMIT") != "":
+		return "Go runtime soft memory limit from GOMEMLIMIT", kv
+	case strings.EqualFold(getenv("AUTOMEMLIMIT"), "off"):
+		return "Go runtime soft memory limit not taken from the container's (AUTOMEMLIMIT=off)", kv
+	case err != nil:
+		return "Cannot take the Go runtime's soft memory limit from the container's", append(kv, "error", err.Error())
+	case limit == math.MaxInt64:
+		return "No container memory limit found; the Go runtime has no soft memory limit", kv
+	default:
+		return "Go runtime soft memory limit set from the container's memory limit", kv
+	}
+}
+
+// logMemoryLimit logs memoryLimitMessage.
+func logMemoryLimit(log logr.Logger, limit int64, err error) {
+	msg, kv := memoryLimitMessage(limit, err, os.Getenv)
+	log.Info(msg, kv...)
 }
