@@ -146,7 +146,10 @@ func (s *AlertEventSink) Pending() int {
 }
 
 // NeedLeaderElection is false: a replica that stops leading still sends
-// what it queued while it led.
+// what it queued while it led. (As a manager runnable, which tests use, it
+// stops before the controllers; the manager binary runs it outside the
+// manager and drains it after, so the last polls' events go too:
+// cmd/after.go.)
 func (s *AlertEventSink) NeedLeaderElection() bool { return false }
 
 // Start writes queued events until ctx ends, then for at most

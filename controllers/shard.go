@@ -142,8 +142,10 @@ func (s *Shard) Owns(key client.ObjectKey) bool {
 // NeedLeaderElection is false: every replica is a member.
 func (s *Shard) NeedLeaderElection() bool { return false }
 
-// Start renews the Lease and follows membership until ctx ends. The Lease
-// stays: Release gives it up once the controllers have stopped.
+// Start renews the Lease and follows membership until ctx ends. From then
+// on this replica owns nothing, so the controllers, which stop after it,
+// start no poll on a membership it no longer follows; its Lease stays,
+// so the others take nothing over, until Release once they have stopped.
 func (s *Shard) Start(ctx context.Context) error {
 	if _, err := s.Cache.GetInformer(ctx, &coordinationv1.Lease{}); err != nil {
 		return fmt.Errorf("watch shard Leases in %s: %w", s.Namespace, err)
@@ -155,7 +157,8 @@ func (s *Shard) Start(ctx context.Context) error {
 		s.step(ctx)
 		select {
 		case <-ctx.Done():
-			return nil // the Lease stays until Release
+			s.ownNothing()
+			return nil
 		case <-ticker.C:
 		}
 	}
@@ -349,17 +352,25 @@ func (s *Shard) collectGarbage(ctx context.Context, now time.Time) {
 // a host taken over while its last poll here is still being saved could
 // have an alert fired twice). Without it, the Lease expires.
 func (s *Shard) Release() {
-	s.mu.Lock()
-	s.initialised = false // own nothing from here on
-	s.mu.Unlock()
+	s.ownNothing()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: s.leaseName()}}
-	if err := s.Client.Delete(ctx, lease); err != nil && !apierrors.IsNotFound(err) {
+	switch err := s.Client.Delete(ctx, lease); {
+	case apierrors.IsNotFound(err):
+		s.Log.Info("No shard Lease to release", "lease", s.leaseName())
+	case err != nil:
 		s.Log.Error(err, "Releasing shard Lease", "lease", s.leaseName())
-		return
+	default:
+		s.Log.Info("Released shard Lease", "lease", s.leaseName())
 	}
-	s.Log.Info("Released shard Lease", "lease", s.leaseName())
+}
+
+// ownNothing makes Owns false for every host from here on.
+func (s *Shard) ownNothing() {
+	s.mu.Lock()
+	s.initialised = false
+	s.mu.Unlock()
 }
 
 // CheckShardFlags returns an error when sharding is combined with leader
