@@ -106,8 +106,8 @@ func run(f flags) error {
 	recorder, stopEvents := controllers.NewEventRecorder(clientset, scheme, "dockwatch")
 	defer stopEvents()
 	alertEvents := controllers.NewAlertEventSink(clientset.CoreV1(), scheme, "dockwatch", metrics.Registry)
-	after := startAfterManager(alertEvents)
-	defer after.finish()
+	after := controllers.StartAfterManager(alertEvents)
+	defer after.Finish()
 
 	dockwatchMetrics := controllers.NewMetrics(metrics.Registry)
 	if err := addMetricsServer(mgr, f.metricsAddr, dockwatchMetrics.Handler(metrics.Registry)); err != nil {
@@ -127,7 +127,7 @@ func run(f flags) error {
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}
 	if f.shard.enabled {
-		if after.shard, err = addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
+		if after.Shard, err = addShard(mgr, f.shard, reconciler, &ctrlOpts); err != nil {
 			return err
 		}
 	}

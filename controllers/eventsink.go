@@ -58,7 +58,9 @@ var eventRetryDelays = wait.Backoff{Duration: 250 * time.Millisecond, Factor: 2,
 // active), an event the API server refuses is counted, and all three
 // outcomes are Prometheus counters.
 //
-// It is a manager Runnable: the queue drains while the manager runs.
+// StartAfterManager runs it: the queue drains while the manager runs and,
+// once it has stopped, for at most eventDrainOnStop more. It is no manager
+// runnable, which would stop before the controllers.
 type AlertEventSink struct {
 	events typedcorev1.EventsGetter
 	scheme *runtime.Scheme
@@ -144,13 +146,6 @@ func (s *AlertEventSink) Pending() int {
 	queued, overflowed := s.queue.Len()
 	return queued + overflowed + int(s.writing.Load())
 }
-
-// NeedLeaderElection is false: a replica that stops leading still sends
-// what it queued while it led. (As a manager runnable, which tests use, it
-// stops before the controllers; the manager binary runs it outside the
-// manager and drains it after, so the last polls' events go too:
-// cmd/after.go.)
-func (s *AlertEventSink) NeedLeaderElection() bool { return false }
 
 // Start writes queued events until ctx ends, then for at most
 // eventDrainOnStop more; what is still queued after that is counted dropped.

@@ -71,9 +71,8 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 	recorder, stopEvents := NewEventRecorder(clientset, testScheme, "dockwatch")
 	registry := prometheus.NewRegistry()
 	alertEvents := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", registry)
-	if err := mgr.Add(alertEvents); err != nil {
-		t.Fatalf("add alert event sink: %v", err)
-	}
+	after := StartAfterManager(alertEvents) // as cmd/main.go: it stops after the manager
+	t.Cleanup(after.Finish)
 	metrics := NewMetrics(registry)
 	r := &DockerHostReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
@@ -106,6 +105,7 @@ func startManagerAs(t *testing.T, restConfig *rest.Config, scope Scope, dial Dia
 		if err := <-done; err != nil {
 			t.Errorf("manager stopped with an error: %v", err)
 		}
+		after.Finish()
 		stopEvents()
 	}
 	t.Cleanup(stop)

@@ -21,7 +21,7 @@ const emptyMergePatch = "{}"
 
 // statusSaveTimeout is how long past the manager's stop the status patch of
 // a poll that had finished may take. After it, the alert events drain for
-// up to 5 s more and the shard Lease is released (cmd/after.go): all well
+// up to 5 s more and the shard Lease is released (StartAfterManager): all well
 // inside the pod's 30 s termination grace period.
 const statusSaveTimeout = 5 * time.Second
 

@@ -22,22 +22,20 @@ type plainMark struct {
 }
 
 // Keep packs marks for the wait until the next poll. The short forms are
-// allocated at once for all marks (nearly all are short), not grown by
-// append, whose doubling left up to half of each host's slice unused.
+// allocated at once, at the first, for all marks from there (nearly all
+// are short), not grown by append, whose doubling left up to half of each
+// host's slice unused.
 func Keep(marks []Mark) Kept {
 	var k Kept
-	if len(marks) > 0 {
-		k.plain = make([]plainMark, 0, len(marks))
-	}
-	for _, m := range marks {
+	for i, m := range marks {
 		if p, ok := plainOf(m); ok {
+			if k.plain == nil {
+				k.plain = make([]plainMark, 0, len(marks)-i)
+			}
 			k.plain = append(k.plain, p)
 		} else {
 			k.full = append(k.full, m)
 		}
-	}
-	if len(k.plain) == 0 {
-		k.plain = nil
 	}
 	return k
 }

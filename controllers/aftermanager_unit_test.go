@@ -1,4 +1,4 @@
-package main
+package controllers
 
 import (
 	"context"
@@ -13,23 +13,22 @@ import (
 	crfake "sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
-	"github.com/dockwatch/dockwatch/controllers"
 )
 
 // An alert event queued by one of the last polls, after the manager's other
 // runnables have stopped, is still sent; and the shard Lease goes only then.
 func TestWhatStopsAfterTheManagerSendsTheLastEventsAndReleasesTheLease(t *testing.T) {
 	clientset := fake.NewClientset()
-	sink := controllers.NewAlertEventSink(clientset.CoreV1(), scheme, "dockwatch", prometheus.NewRegistry())
+	sink := NewAlertEventSink(clientset.CoreV1(), testScheme, "dockwatch", prometheus.NewRegistry())
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: "dockwatch-system", Name: "dockwatch-shard-m-0"}}
-	c := crfake.NewClientBuilder().WithScheme(scheme).WithObjects(lease).Build()
-	shard := controllers.NewShard(controllers.ShardOptions{Client: c, Namespace: "dockwatch-system", Identity: "m-0", Log: logr.Discard()}, nil)
+	c := crfake.NewClientBuilder().WithScheme(testScheme).WithObjects(lease).Build()
+	shard := NewShard(ShardOptions{Client: c, Namespace: "dockwatch-system", Identity: "m-0", Log: logr.Discard()}, nil)
 
-	after := startAfterManager(sink)
-	after.shard = shard
+	after := StartAfterManager(sink)
+	after.Shard = shard
 	host := &dockwatchv1.DockerHost{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "web", UID: "u1"}}
 	sink.Event(host, "Warning", dockwatchv1.EventThresholdExceeded, "a last poll's alert")
-	after.finish()
+	after.Finish()
 
 	events, err := clientset.CoreV1().Events("ns").List(context.Background(), metav1.ListOptions{})
 	if err != nil {
