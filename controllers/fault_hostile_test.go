@@ -14,8 +14,9 @@ import (
 // megabyte strings, a daemon that never answers, slow-loris headers, 256
 // stats documents just under the cap) beside two healthy ones, all at the
 // shortest interval. The healthy hosts must keep being polled on schedule,
-// and the process's peak heap must stay far below the manager's 256 MiB
-// limit (this process also runs the fakes and the test's own clients).
+// and the process's peak heap must stay below 200 MiB, far under the
+// manager's 512 MiB limit (this process also runs the fakes and the test's
+// own clients).
 func TestHostileEndpointsBesideHealthyHostsKeepTheirSchedule(t *testing.T) {
 	requireControlPlane(t)
 	ns := newNamespace(t)

@@ -76,7 +76,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fleetBin, "fakefleet", "bin/fakefleet", "the fake fleet binary (go build -o bin/fakefleet ./hack/fakefleet)")
 	fs.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver and etcd (default: hack/setup-envtest.sh)")
 	fs.StringVar(&o.managerArgs, "manager-args", "", "extra manager flags, space-separated (default none: the manager's defaults)")
-	fs.StringVar(&o.managerEnv, "manager-env", "", "extra environment of the manager, space-separated NAME=value (default none: Go's defaults; config/manager deploys it with GOMEMLIMIT=180MiB, sized for a smaller fleet, see the README)")
+	fs.StringVar(&o.managerEnv, "manager-env", "", "extra environment of the manager, space-separated NAME=value (default none: Go's defaults, as outside a memory cgroup; in a pod the manager sets GOMEMLIMIT to 90% of its memory limit, see Sizing the manager in the README)")
 	fs.BoolVar(&o.pprof, "pprof", false, "serve the manager's pprof on 127.0.0.1 and save a CPU profile of the window and a heap profile at its end")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -25,6 +25,7 @@ type results struct {
 	window                time.Duration
 	cpuCores              float64
 	peakRSS, rss          int64 // bytes, in the window
+	fileRSS               int64 // bytes of rss mapped from files (the binary's pages) at the end
 	startupPeakRSS        int64 // bytes, from start to the window
 	ages                  []time.Duration
 	notReady, neverPoll   int // worst sample
@@ -97,6 +98,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
 	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
 	res.peakRSS, res.rss = memory(m.pid())
+	res.fileRSS = procStatus(m.pid())["RssFile:"]
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
 	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
 	res.socketsMean, res.socketsMax = meanMax(sockets)
@@ -146,26 +148,26 @@ func cpuTicks(pid int) (int64, error) {
 
 // memory returns VmHWM (peak RSS) and VmRSS in bytes.
 func memory(pid int) (peak, now int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	st := procStatus(pid)
+	return st["VmHWM:"], st["VmRSS:"]
+}
+
+// procStatus reads the kB figures of /proc/<pid>/status in bytes, by
+// their field name with its colon ("VmRSS:"); nil when it cannot.
+func procStatus(pid int) map[string]int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return nil
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmHWM:":
-			peak = kb << 10
-		case "VmRSS:":
-			now = kb << 10
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 3 && fields[2] == "kB" {
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			out[fields[0]] = kb << 10
 		}
 	}
-	return peak, now
+	return out
 }
 
 // resetPeakRSS restarts VmHWM at the current RSS (Linux >= 4.0), so the
