@@ -90,6 +90,12 @@ func TestFiveThousandContainerListFitsItsCap(t *testing.T) {
 	if err != nil || len(got) != 5000 {
 		t.Fatalf("list of 5,000: %d containers, %v", len(got), err)
 	}
+	// A poll keeps only what it uses of each summary.
+	want := realisticSummary(4999)
+	if last := got[4999]; last.ID != want.ID || last.Name != "shop-checkout-worker-04999" || last.Image != want.Image ||
+		last.State != want.State || len(last.Labels) != len(want.Labels) {
+		t.Errorf("kept %+v of %+v", last, want)
+	}
 	t.Logf("5,000 Compose containers: %d bytes listed (cap %d)", len(raw), maxListBytes)
 }
 

@@ -45,7 +45,7 @@ type sampleResult struct {
 // siblings are measured. A container without a fresh baseline gets a
 // second sample a tick later when there is room. The first failure of the
 // daemon itself cancels the rest and fails the poll.
-func (c *Client) collect(ctx context.Context, targets []container.Summary, daemon DaemonInfo) ([]sampleResult, error) {
+func (c *Client) collect(ctx context.Context, targets []listed, daemon DaemonInfo) ([]sampleResult, error) {
 	oneShot := c.cgroups != nil || !versions.LessThan(daemon.NegotiatedAPIVersion, OneShotAPIVersion)
 	now := time.Now()
 	sampleCtx, cancel, share := withContainerDeadline(ctx, now)
@@ -79,7 +79,7 @@ func (c *Client) collect(ctx context.Context, targets []container.Summary, daemo
 // because answers slower than planned can also mean this process is short
 // of CPU, and more connections would make that worse; others send every
 // request at once.
-func (c *Client) newStatsRun(ctx context.Context, now time.Time, targets []container.Summary, results []sampleResult, oneShot bool) *statsRun {
+func (c *Client) newStatsRun(ctx context.Context, now time.Time, targets []listed, results []sampleResult, oneShot bool) *statsRun {
 	workCtx, cancel := context.WithCancel(ctx)
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -128,9 +128,9 @@ func isHostFailure(err error) bool {
 
 // sampleContainer reads one container's CPU limit (cached) and stats, and
 // computes its usage against the previous sample kept for it.
-func (c *Client) sampleContainer(ctx context.Context, s container.Summary, daemon DaemonInfo, oneShot bool) sampleResult {
+func (c *Client) sampleContainer(ctx context.Context, s listed, daemon DaemonInfo, oneShot bool) sampleResult {
 	cs := ContainerStats{
-		ID: s.ID, Name: containerName(s), Image: s.Image, State: string(s.State), Labels: s.Labels,
+		ID: s.ID, Name: s.Name, Image: s.Image, State: string(s.State), Labels: s.Labels,
 	}
 	if !isLive(s.State) {
 		return sampleResult{stats: cs}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/docker/docker/api/types/container"
 )
 
 // minPollReserve is the least time kept after the container deadline for
@@ -53,11 +51,11 @@ func explainContainerDeadline(err error, containerCtx, pollCtx context.Context, 
 
 // unfinished is the result of a container whose turn did not come before
 // the container deadline (every concurrent slot was taken by slower ones).
-func unfinished(s container.Summary, share time.Duration) sampleResult {
+func unfinished(s listed, share time.Duration) sampleResult {
 	return sampleResult{
-		stats:   ContainerStats{ID: s.ID, Name: containerName(s), Image: s.Image, State: string(s.State), Labels: s.Labels},
+		stats:   ContainerStats{ID: s.ID, Name: s.Name, Image: s.Image, State: string(s.State), Labels: s.Labels},
 		sampled: true, done: true,
 		err: fmt.Errorf("container %s not sampled within %s, the per-container share of the poll deadline: %w",
-			containerName(s), share.Round(time.Millisecond), context.DeadlineExceeded),
+			s.Name, share.Round(time.Millisecond), context.DeadlineExceeded),
 	}
 }

@@ -114,8 +114,11 @@ func FuzzContainerList(f *testing.F) {
 			return
 		}
 		sel, _ := ParseSelection([]string{"*"}, []string{"x*"}, "tier=web", true)
-		for _, s := range selectContainers(list, sel) {
-			_ = containerName(s)
+		selected := selectContainers(list, sel)
+		for i := 1; i < len(selected); i++ {
+			if selected[i-1].Name > selected[i].Name {
+				t.Fatalf("selection not sorted by name: %q before %q", selected[i-1].Name, selected[i].Name)
+			}
 		}
 		if n := countRunning(list); n > len(list) {
 			t.Fatalf("%d running of %d listed", n, len(list))

@@ -93,19 +93,36 @@ func (c *Client) snapshot(ctx context.Context, sel Selection) (*Snapshot, error)
 	return snap, nil
 }
 
+// listed is what a poll keeps of a listed container. The Docker client
+// decodes the whole of the daemon's summary (ports, networks, mounts, the
+// command: a few KiB a container on a real daemon), and a poll holds its
+// targets for seconds, so only these fields outlive the list call.
+type listed struct {
+	ID, Name, Image string
+	State           container.ContainerState
+	Labels          map[string]string
+}
+
 // listContainers lists running containers, or all of them.
-func (c *Client) listContainers(ctx context.Context, all bool) ([]container.Summary, error) {
-	var list []container.Summary
+func (c *Client) listContainers(ctx context.Context, all bool) ([]listed, error) {
+	var summaries []container.Summary
 	err := c.call(ctx, "list containers", func(ctx context.Context) (err error) {
-		list, err = c.api().ContainerList(ctx, container.ListOptions{All: all})
+		summaries, err = c.api().ContainerList(ctx, container.ListOptions{All: all})
 		return err
 	})
-	return list, err
+	if err != nil {
+		return nil, err
+	}
+	list := make([]listed, len(summaries))
+	for i, s := range summaries {
+		list[i] = listed{ID: s.ID, Name: containerName(s), Image: s.Image, State: s.State, Labels: s.Labels}
+	}
+	return list, nil
 }
 
 // countRunning counts running containers whatever the selection, for the
 // "containersRunning" summary.
-func countRunning(list []container.Summary) int {
+func countRunning(list []listed) int {
 	n := 0
 	for _, s := range list {
 		if s.State == container.StateRunning {
@@ -117,16 +134,14 @@ func countRunning(list []container.Summary) int {
 
 // selectContainers keeps the selected containers, sorted by name so that
 // results, Skipped and "first error" messages are deterministic.
-func selectContainers(list []container.Summary, sel Selection) []container.Summary {
-	var selected []container.Summary
+func selectContainers(list []listed, sel Selection) []listed {
+	var selected []listed
 	for _, s := range list {
-		if sel.Matches(containerName(s), s.Labels) {
+		if sel.Matches(s.Name, s.Labels) {
 			selected = append(selected, s)
 		}
 	}
-	sort.Slice(selected, func(i, j int) bool {
-		return containerName(selected[i]) < containerName(selected[j])
-	})
+	sort.Slice(selected, func(i, j int) bool { return selected[i].Name < selected[j].Name })
 	return selected
 }
 
@@ -137,7 +152,7 @@ func isLive(state container.ContainerState) bool {
 }
 
 // liveIDs are the containers whose memory entries stay for the next poll.
-func liveIDs(targets []container.Summary) map[string]struct{} {
+func liveIDs(targets []listed) map[string]struct{} {
 	ids := make(map[string]struct{}, len(targets))
 	for _, t := range targets {
 		if isLive(t.State) {
