@@ -129,9 +129,7 @@ func isHostFailure(err error) bool {
 // sampleContainer reads one container's CPU limit (cached) and stats, and
 // computes its usage against the previous sample kept for it.
 func (c *Client) sampleContainer(ctx context.Context, s listed, daemon DaemonInfo, oneShot bool) sampleResult {
-	cs := ContainerStats{
-		ID: s.ID, Name: s.Name, Image: s.Image, State: string(s.State), Labels: s.Labels,
-	}
+	cs := s.withoutFigures()
 	if !isLive(s.State) {
 		return sampleResult{stats: cs}
 	}

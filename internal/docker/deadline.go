@@ -53,7 +53,7 @@ func explainContainerDeadline(err error, containerCtx, pollCtx context.Context, 
 // the container deadline (every concurrent slot was taken by slower ones).
 func unfinished(s listed, share time.Duration) sampleResult {
 	return sampleResult{
-		stats:   ContainerStats{ID: s.ID, Name: s.Name, Image: s.Image, State: string(s.State), Labels: s.Labels},
+		stats:   s.withoutFigures(),
 		sampled: true, done: true,
 		err: fmt.Errorf("container %s not sampled within %s, the per-container share of the poll deadline: %w",
 			s.Name, share.Round(time.Millisecond), context.DeadlineExceeded),

@@ -103,6 +103,11 @@ type listed struct {
 	Labels          map[string]string
 }
 
+// withoutFigures is the container as a result before its stats are in.
+func (l listed) withoutFigures() ContainerStats {
+	return ContainerStats{ID: l.ID, Name: l.Name, Image: l.Image, State: string(l.State), Labels: l.Labels}
+}
+
 // listContainers lists running containers, or all of them.
 func (c *Client) listContainers(ctx context.Context, all bool) ([]listed, error) {
 	var summaries []container.Summary
