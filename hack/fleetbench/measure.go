@@ -97,8 +97,8 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
 	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
 	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
-	res.peakRSS, res.rss = memory(m.pid())
-	res.fileRSS = procStatus(m.pid())["RssFile:"]
+	st := procStatus(m.pid())
+	res.peakRSS, res.rss, res.fileRSS = st["VmHWM:"], st["VmRSS:"], st["RssFile:"]
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
 	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
 	res.socketsMean, res.socketsMax = meanMax(sockets)
