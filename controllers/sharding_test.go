@@ -32,6 +32,10 @@ const (
 	shardInterval = 5 * time.Second
 	takeoverBound = 30 * time.Second
 	pollWindow    = 20 * time.Second
+	// A replica that stops cleanly deletes its Lease, so its hosts go
+	// without a poll for about one interval, far less than a lease
+	// duration (15 s) they would wait if it did not.
+	cleanStopBound = 12 * time.Second
 )
 
 // shardManager is one manager process of the sharded group.
@@ -45,7 +49,9 @@ type shardManager struct {
 // fake fleet of 30 hosts, each with one busy container that fires a CPU
 // alert: every host is polled by exactly one manager; when one is killed
 // its hosts are polled again within the bound; when it comes back the split
-// rebalances; and no container's alert fires twice throughout.
+// rebalances; one stopped cleanly (SIGTERM) deletes its Lease and its hosts
+// are polled again within about an interval; and no container's alert
+// fires twice throughout.
 func TestShardedManagersSplitHostsAndHandOverWithoutDuplicateAlerts(t *testing.T) {
 	requireControlPlane(t)
 	bin := buildManagerBinary(t)
@@ -90,6 +96,29 @@ func TestShardedManagersSplitHostsAndHandOverWithoutDuplicateAlerts(t *testing.T
 	assertEachPolledOnce(t, fleet, "three replicas after a rejoin")
 	assertOwnedSplit(t, group, managers, 3)
 	assertOneAlertEventPerContainer(t, keys)
+
+	stopCleanly(t, ns, managers[2])
+	gap = longestPollGap(t, fleet, cleanStopBound+5*time.Second)
+	t.Logf("after stopping %s cleanly: longest gap between two polls of a host %s (bound %s)", managers[2].identity, gap.Round(100*time.Millisecond), cleanStopBound)
+	if gap > cleanStopBound {
+		t.Errorf("a host went %s without a poll after its manager stopped cleanly, want <= %s", gap, cleanStopBound)
+	}
+	assertEachPolledOnce(t, fleet, "two replicas after a clean stop")
+	assertOwnedSplit(t, group, managers[:2], 2)
+	assertOneAlertEventPerContainer(t, keys)
+}
+
+// stopCleanly stops a replica as Kubernetes does (SIGTERM) and checks it
+// released its Lease on the way out.
+func stopCleanly(t *testing.T, ns string, m *shardManager) {
+	t.Helper()
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	_ = m.cmd.Wait()
+	lease := &coordinationv1.Lease{}
+	key := client.ObjectKey{Namespace: ns, Name: "dockwatch-shard-" + m.identity}
+	if err := k8sClient.Get(context.Background(), key, lease); err == nil {
+		t.Errorf("%s stopped cleanly but left its Lease %s", m.identity, key)
+	}
 }
 
 // buildManagerBinary builds cmd/ into a temporary directory.
