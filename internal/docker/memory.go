@@ -17,30 +17,33 @@ const inspectMaxAge = 5 * time.Minute
 // sampleMemory is what the Client remembers between polls, per container
 // ID: the previous one-shot CPU sample (the baseline for CPU deltas) and the
 // CPU limit from inspect (so inspect runs once per container every
-// inspectMaxAge, not per poll). Entries of containers that leave the
-// selection are dropped each poll, so memory stays bounded by the number of
-// watched containers.
+// inspectMaxAge, not per poll). Both sit in one pointer-free entry, so a
+// container costs one map slot and one copy of its ID (a 1,000-host manager
+// keeps 50,000). Entries of containers that leave the selection are dropped
+// each poll, so memory stays bounded by the number of watched containers.
 type sampleMemory struct {
-	mu        sync.Mutex
-	now       func() time.Time // the clock that ages cpuLimits; tests set it
-	previous  map[string]baseline
-	cpuLimits map[string]cpuLimitEntry
-	cgroups   map[string]cgroupEntry // StatsSourceCgroup only
+	mu      sync.Mutex
+	now     func() time.Time // the clock that ages CPU limits; tests set it
+	entries map[string]memoryEntry
+	cgroups map[string]cgroupEntry // StatsSourceCgroup only
 }
 
-// cpuLimitEntry is a container's CPU limit in cores (0 = none) and when
-// inspect reported it.
-type cpuLimitEntry struct {
+// memoryEntry is one container's remembered sample and CPU limit; either
+// may be missing.
+type memoryEntry struct {
+	sample    baseline
+	hasSample bool
+	// cores is the CPU limit in cores (0 = none) that inspect reported at
+	// inspected (Unix nanoseconds; 0: no limit cached).
 	cores     float64
-	inspected time.Time
+	inspected int64
 }
 
 func newSampleMemory() *sampleMemory {
 	return &sampleMemory{
-		now:       time.Now,
-		previous:  map[string]baseline{},
-		cpuLimits: map[string]cpuLimitEntry{},
-		cgroups:   map[string]cgroupEntry{},
+		now:     time.Now,
+		entries: map[string]memoryEntry{},
+		cgroups: map[string]cgroupEntry{},
 	}
 }
 
@@ -49,10 +52,12 @@ func newSampleMemory() *sampleMemory {
 func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *container.StatsResponse {
 	kept := baselineOf(cur)
 	m.mu.Lock()
-	prev, ok := m.previous[id]
-	m.previous[id] = kept
+	e := m.entries[id]
+	prev, had := e.sample, e.hasSample
+	e.sample, e.hasSample = kept, true
+	m.entries[id] = e
 	m.mu.Unlock()
-	if !ok {
+	if !had {
 		return nil
 	}
 	return prev.response()
@@ -62,8 +67,7 @@ func (m *sampleMemory) swapSample(id string, cur *container.StatsResponse) *cont
 func (m *sampleMemory) hasBaseline(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, ok := m.previous[id]
-	return ok
+	return m.entries[id].hasSample
 }
 
 // cpuLimit returns the cached CPU limit in cores of a container; ok is
@@ -71,8 +75,8 @@ func (m *sampleMemory) hasBaseline(id string) bool {
 func (m *sampleMemory) cpuLimit(id string) (cores float64, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.cpuLimits[id]
-	if !ok || m.now().Sub(e.inspected) >= inspectMaxAge {
+	e := m.entries[id]
+	if e.inspected == 0 || m.now().Sub(time.Unix(0, e.inspected)) >= inspectMaxAge {
 		return 0, false
 	}
 	return e.cores, true
@@ -83,21 +87,33 @@ func (m *sampleMemory) cpuLimit(id string) (cores float64, ok bool) {
 func (m *sampleMemory) setCPULimit(id string, cores float64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cpuLimits[id] = cpuLimitEntry{cores: cores, inspected: m.now()}
+	e := m.entries[id]
+	e.cores, e.inspected = cores, m.now().UnixNano()
+	m.entries[id] = e
+}
+
+// forgetCPULimit drops a container's cached CPU limit; its sample stays.
+// The caller holds m.mu.
+func (m *sampleMemory) forgetCPULimit(id string) {
+	e, ok := m.entries[id]
+	if !ok {
+		return
+	}
+	e.cores, e.inspected = 0, 0
+	if !e.hasSample {
+		delete(m.entries, id)
+		return
+	}
+	m.entries[id] = e
 }
 
 // retain forgets every container not in keep.
 func (m *sampleMemory) retain(keep map[string]struct{}) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for id := range m.previous {
+	for id := range m.entries {
 		if _, ok := keep[id]; !ok {
-			delete(m.previous, id)
-		}
-	}
-	for id := range m.cpuLimits {
-		if _, ok := keep[id]; !ok {
-			delete(m.cpuLimits, id)
+			delete(m.entries, id)
 		}
 	}
 	for id := range m.cgroups {
@@ -111,5 +127,13 @@ func (m *sampleMemory) retain(keep map[string]struct{}) {
 func (m *sampleMemory) size() (samples, limits int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.previous), len(m.cpuLimits)
+	for _, e := range m.entries {
+		if e.hasSample {
+			samples++
+		}
+		if e.inspected != 0 {
+			limits++
+		}
+	}
+	return samples, limits
 }
