@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -45,6 +46,7 @@ type results struct {
 	goroutines            int
 	gcPerSec              float64
 	peakBeforeScrape      int64
+	rssMedian             int64 // of VmRSS read each second in the window
 }
 
 // measure samples the manager, the fleet and the DockerHosts over the window.
@@ -65,6 +67,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	}
 	start := time.Now()
 	var sockets, open []int
+	var rss []int64 // VmRSS each second
 	nextAges := start
 	for time.Since(start) < o.window {
 		if n, err := socketCount(m.pid()); err == nil {
@@ -72,6 +75,9 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 		}
 		if c, err := f.counters(); err == nil {
 			open = append(open, int(c.OpenConns))
+		}
+		if _, now := memory(m.pid()); now > 0 {
+			rss = append(rss, now)
 		}
 		if time.Now().After(nextAges) {
 			if err := sampleAges(ctx, cp.client, res); err != nil {
@@ -102,6 +108,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
 	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
 	res.socketsMean, res.socketsMax = meanMax(sockets)
+	res.rssMedian = percentile(rss, 0.50)
 	res.fleetOpenMean, _ = meanMax(open)
 	res.patchPerSec = (api1.patch - api0.patch) / elapsed
 	res.postPerSec = (api1.post - api0.post) / elapsed
@@ -292,12 +299,13 @@ func meanMax(xs []int) (float64, int) {
 	return float64(sum) / float64(len(xs)), slices.Max(xs)
 }
 
-// percentile of durations (nearest rank).
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
+// percentile of ordered values (nearest rank).
+func percentile[T cmp.Ordered](xs []T, p float64) T {
+	if len(xs) == 0 {
+		var zero T
+		return zero
 	}
-	s := slices.Clone(ds)
+	s := slices.Clone(xs)
 	slices.Sort(s)
 	i := int(p*float64(len(s))+0.5) - 1
 	return s[min(max(i, 0), len(s)-1)]

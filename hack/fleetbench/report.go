@@ -37,6 +37,7 @@ func writeReport(out io.Writer, o options, r *results) {
 	row("manager CPU", fmt.Sprintf("%.3f cores", r.cpuCores), "< 0.5", r.cpuCores < targetCores)
 	row("manager peak RSS in the window", fmt.Sprintf("%.0f MiB (now %.0f MiB)", mib(r.peakRSS), mib(r.rss)), "< 200 MiB", r.peakRSS < targetRSS)
 	row("manager peak RSS before (start-up)", fmt.Sprintf("%.0f MiB", mib(r.startupPeakRSS)), "< 200 MiB", r.startupPeakRSS < targetRSS)
+	row("  RSS in the window, median", fmt.Sprintf("%.0f MiB (read each second)", mib(r.rssMedian)), "", true)
 	row("  of RSS now, mapped from files", fmt.Sprintf("%.0f MiB (the binary's pages)", mib(r.fileRSS)), "", true)
 	row("  peak RSS before the last scrape", fmt.Sprintf("%.0f MiB", mib(r.peakBeforeScrape)), "", true)
 	row("  Go heap in use / stacks", fmt.Sprintf("%.0f / %.0f MiB", mib(r.heapInuse), mib(r.stackInuse)), "", true)
