@@ -23,7 +23,7 @@ const inspectMaxAge = 5 * time.Minute
 // each poll, so memory stays bounded by the number of watched containers.
 type sampleMemory struct {
 	mu      sync.Mutex
-	now     func() time.Time // the clock that ages CPU limits; tests set it
+	now     func() time.Time // the clock that ages CPU limits and the daemon info; tests set it
 	entries map[string]memoryEntry
 	cgroups map[string]cgroupEntry // StatsSourceCgroup only
 }
@@ -31,10 +31,12 @@ type sampleMemory struct {
 // memoryEntry is one container's remembered sample and CPU limit; either
 // may be missing.
 type memoryEntry struct {
-	sample    baseline
-	hasSample bool
+	sample              baseline
+	hasSample, hasLimit bool
 	// cores is the CPU limit in cores (0 = none) that inspect reported at
-	// inspected (Unix nanoseconds; 0: no limit cached).
+	// inspected, a wall-clock time in Unix nanoseconds (a time.Time would
+	// put a pointer in the entry). A clock that stepped back makes it look
+	// inspected in the future, which counts as expired: inspect once more.
 	cores     float64
 	inspected int64
 }
@@ -76,7 +78,10 @@ func (m *sampleMemory) cpuLimit(id string) (cores float64, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.entries[id]
-	if e.inspected == 0 || m.now().Sub(time.Unix(0, e.inspected)) >= inspectMaxAge {
+	if !e.hasLimit {
+		return 0, false
+	}
+	if age := m.now().Sub(time.Unix(0, e.inspected)); age < 0 || age >= inspectMaxAge {
 		return 0, false
 	}
 	return e.cores, true
@@ -88,18 +93,18 @@ func (m *sampleMemory) setCPULimit(id string, cores float64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.entries[id]
-	e.cores, e.inspected = cores, m.now().UnixNano()
+	e.cores, e.inspected, e.hasLimit = cores, m.now().UnixNano(), true
 	m.entries[id] = e
 }
 
-// forgetCPULimit drops a container's cached CPU limit; its sample stays.
-// The caller holds m.mu.
-func (m *sampleMemory) forgetCPULimit(id string) {
+// forgetCPULimitLocked drops a container's cached CPU limit; its sample
+// stays. The caller holds m.mu.
+func (m *sampleMemory) forgetCPULimitLocked(id string) {
 	e, ok := m.entries[id]
 	if !ok {
 		return
 	}
-	e.cores, e.inspected = 0, 0
+	e.cores, e.inspected, e.hasLimit = 0, 0, false
 	if !e.hasSample {
 		delete(m.entries, id)
 		return
@@ -131,7 +136,7 @@ func (m *sampleMemory) size() (samples, limits int) {
 		if e.hasSample {
 			samples++
 		}
-		if e.inspected != 0 {
+		if e.hasLimit {
 			limits++
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // TestBaselinesStayCompact: a fleet keeps one baseline and one cached CPU
 // limit per watched container (50,000 at 1,000 hosts), so together they
-// must cost well under 200 bytes with their map slot, not a StatsResponse,
+// must cost at most 180 bytes with their map slot, not a StatsResponse,
 // whatever per-CPU list the daemon sent. Measured in the shape a manager
 // holds them (a memory of 50 containers per host): 165 bytes, against 191
 // when the limit had a map of its own.
@@ -31,6 +31,7 @@ func TestBaselinesStayCompact(t *testing.T) {
 	var mems []*sampleMemory
 	var grown int64 = -1
 	for try := 0; try < 5 && grown < 0; try++ {
+		mems = nil // a try measures from a heap without the last try's memories
 		before := heapInUse()
 		mems = make([]*sampleMemory, hosts)
 		for h := range mems {
@@ -71,8 +72,9 @@ func heapInUse() uint64 {
 }
 
 // TestBaselinesHoldNoPointer: the garbage collector scans every pointer in
-// the live heap at each cycle, and a manager keeps a baseline per watched
-// container, so a baseline must hold none (a time.Time holds one).
+// the live heap at each cycle, and a manager keeps an entry (a baseline and
+// a CPU limit) per watched container, so an entry must hold none (a
+// time.Time holds one).
 func TestBaselinesHoldNoPointer(t *testing.T) {
 	var walk func(reflect.Type, string)
 	walk = func(typ reflect.Type, path string) {
@@ -84,10 +86,10 @@ func TestBaselinesHoldNoPointer(t *testing.T) {
 		case reflect.Array:
 			walk(typ.Elem(), path+"[]")
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.String, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-			t.Errorf("baseline%s is a %s, which holds a pointer", path, typ.Kind())
+			t.Errorf("memoryEntry%s is a %s, which holds a pointer", path, typ.Kind())
 		}
 	}
-	walk(reflect.TypeFor[baseline](), "")
+	walk(reflect.TypeFor[memoryEntry](), "")
 }
 
 // TestBaselineGivesBackWhatTheCPUMathReads: a baseline turned back into a
@@ -110,5 +112,59 @@ func TestBaselineGivesBackWhatTheCPUMathReads(t *testing.T) {
 	}
 	if none := baselineOf(&container.StatsResponse{}).response(); !none.Read.IsZero() {
 		t.Errorf("a sample without a read stamp came back with %s", none.Read)
+	}
+}
+
+// TestCachedCPULimitAges: a cached limit is trusted for inspectMaxAge by
+// the memory's clock; one that looks inspected in the future (the clock
+// stepped back) is not trusted either, and forgetting it keeps the sample.
+func TestCachedCPULimitAges(t *testing.T) {
+	inspected := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		now    time.Time
+		wantOK bool
+	}{
+		{"just inspected", inspected, true},
+		{"within the max age", inspected.Add(inspectMaxAge - time.Second), true},
+		{"at the max age", inspected.Add(inspectMaxAge), false},
+		{"clock stepped back", inspected.Add(-time.Minute), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newSampleMemory()
+			m.now = func() time.Time { return inspected }
+			m.setCPULimit("c1", 2)
+			m.now = func() time.Time { return tt.now }
+			if cores, ok := m.cpuLimit("c1"); ok != tt.wantOK || (ok && cores != 2) {
+				t.Errorf("cpuLimit = %v, %v; want 2, %v", cores, ok, tt.wantOK)
+			}
+		})
+	}
+
+	m := newSampleMemory()
+	if _, ok := m.cpuLimit("c1"); ok {
+		t.Error("a limit never cached is trusted")
+	}
+	m.now = func() time.Time { return time.Unix(0, 0) } // an epoch clock still caches
+	m.setCPULimit("c1", 0)
+	if cores, ok := m.cpuLimit("c1"); !ok || cores != 0 {
+		t.Errorf("cpuLimit of a container without a limit, cached at Unix 0 = %v, %v; want 0, true", cores, ok)
+	}
+	m.swapSample("c1", &container.StatsResponse{Read: time.Now()})
+	m.forgetInspect("c1")
+	if _, ok := m.cpuLimit("c1"); ok {
+		t.Error("a forgotten limit is still trusted")
+	}
+	if !m.hasBaseline("c1") {
+		t.Error("forgetting the limit dropped the sample")
+	}
+	if samples, limits := m.size(); samples != 1 || limits != 0 {
+		t.Errorf("size = %d samples, %d limits; want 1, 0", samples, limits)
+	}
+	m.forgetInspect("c1")
+	m.retain(map[string]struct{}{})
+	if samples, limits := m.size(); samples != 0 || limits != 0 {
+		t.Errorf("after retain of nothing, size = %d, %d; want 0, 0", samples, limits)
 	}
 }

@@ -195,6 +195,6 @@ func (m *sampleMemory) cgroup(id string) (cgroupEntry, bool) {
 func (m *sampleMemory) forgetInspect(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.forgetCPULimit(id)
+	m.forgetCPULimitLocked(id)
 	delete(m.cgroups, id)
 }
