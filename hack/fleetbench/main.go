@@ -6,7 +6,8 @@
 // DockerHost per fake daemon, then the manager binary with its default
 // flags, and measures after a warm-up:
 //
-//   - manager CPU (cores, from /proc/<pid>/stat) and peak RSS (VmHWM);
+//   - manager CPU (cores, from /proc/<pid>/stat), peak RSS (VmHWM) and
+//     the median of its RSS (VmRSS) sampled about once a second;
 //
 //   - poll age (now - status.lastPollTime) p50/p99 and hosts not Ready;
 //

@@ -46,7 +46,7 @@ type results struct {
 	goroutines            int
 	gcPerSec              float64
 	peakBeforeScrape      int64
-	rssMedian             int64 // of VmRSS read each second in the window
+	rssMedian             int64 // of VmRSS, sampled about once a second in the window
 }
 
 // measure samples the manager, the fleet and the DockerHosts over the window.
@@ -67,7 +67,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	}
 	start := time.Now()
 	var sockets, open []int
-	var rss []int64 // VmRSS each second
+	var rss []int64 // VmRSS, about once a second
 	nextAges := start
 	for time.Since(start) < o.window {
 		if n, err := socketCount(m.pid()); err == nil {
