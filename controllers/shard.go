@@ -180,7 +180,10 @@ func (s *Shard) step(ctx context.Context) {
 }
 
 // leaseName is this replica's Lease.
-func (s *Shard) leaseName() string { return "dockwatch-shard-" + s.Identity }
+func (s *Shard) leaseName() string { return shardLeaseName(s.Identity) }
+
+// shardLeaseName is the Lease of the member with this identity.
+func shardLeaseName(identity string) string { return "dockwatch-shard-" + identity }
 
 // renew creates or updates this replica's Lease with the current time.
 func (s *Shard) renew(ctx context.Context) error {
@@ -336,7 +339,7 @@ func (s *Shard) collectGarbage(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, holder := range s.membership.Expired(now, shardLeaseGarbage) {
-		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: "dockwatch-shard-" + holder}}
+		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: shardLeaseName(holder)}}
 		if err := s.Client.Delete(ctx, lease); err != nil && !apierrors.IsNotFound(err) {
 			s.Log.Error(err, "Deleting a dead member's shard Lease", "holder", holder)
 			continue

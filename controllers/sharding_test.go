@@ -16,6 +16,7 @@ import (
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,6 +37,8 @@ const (
 	// without a poll for about one interval, far less than a lease
 	// duration (15 s) they would wait if it did not.
 	cleanStopBound = 12 * time.Second
+	// terminationGrace is config/manager's terminationGracePeriodSeconds.
+	terminationGrace = 30 * time.Second
 )
 
 // shardManager is one manager process of the sharded group.
@@ -108,16 +111,30 @@ func TestShardedManagersSplitHostsAndHandOverWithoutDuplicateAlerts(t *testing.T
 	assertOneAlertEventPerContainer(t, keys)
 }
 
-// stopCleanly stops a replica as Kubernetes does (SIGTERM) and checks it
+// stopCleanly stops a replica as Kubernetes does (SIGTERM), within the
+// pod's 30 s termination grace period, and checks it exited cleanly and
 // released its Lease on the way out.
 func stopCleanly(t *testing.T, ns string, m *shardManager) {
 	t.Helper()
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	_ = m.cmd.Wait()
-	lease := &coordinationv1.Lease{}
-	key := client.ObjectKey{Namespace: ns, Name: "dockwatch-shard-" + m.identity}
-	if err := k8sClient.Get(context.Background(), key, lease); err == nil {
+	exited := make(chan error, 1)
+	go func() { exited <- m.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("%s stopped with %v, want a clean exit", m.identity, err)
+		}
+	case <-time.After(terminationGrace):
+		_ = m.cmd.Process.Kill()
+		<-exited
+		t.Fatalf("%s still ran %s after SIGTERM", m.identity, terminationGrace)
+	}
+	key := client.ObjectKey{Namespace: ns, Name: shardLeaseName(m.identity)}
+	switch err := k8sClient.Get(context.Background(), key, &coordinationv1.Lease{}); {
+	case err == nil:
 		t.Errorf("%s stopped cleanly but left its Lease %s", m.identity, key)
+	case !apierrors.IsNotFound(err):
+		t.Fatalf("read Lease %s: %v", key, err)
 	}
 }
 
