@@ -61,7 +61,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
 	api0 := scrape(m.metrics)
-	res.startupPeakRSS, _ = memory(m.pid())
+	res.startupPeakRSS = procStatus(m.pid())["VmHWM:"]
 	if err := resetPeakRSS(m.pid()); err != nil {
 		logf("peak RSS of the window includes start-up: %v", err)
 	}
@@ -76,7 +76,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 		if c, err := f.counters(); err == nil {
 			open = append(open, int(c.OpenConns))
 		}
-		if _, now := memory(m.pid()); now > 0 {
+		if now := procStatus(m.pid())["VmRSS:"]; now > 0 {
 			rss = append(rss, now)
 		}
 		if time.Now().After(nextAges) {
@@ -98,7 +98,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	if err != nil {
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
-	res.peakBeforeScrape, _ = memory(m.pid())
+	res.peakBeforeScrape = procStatus(m.pid())["VmHWM:"]
 	api1 := scrape(m.metrics)
 	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
 	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
@@ -153,14 +153,9 @@ func cpuTicks(pid int) (int64, error) {
 	return utime + stime, nil
 }
 
-// memory returns VmHWM (peak RSS) and VmRSS in bytes.
-func memory(pid int) (peak, now int64) {
-	st := procStatus(pid)
-	return st["VmHWM:"], st["VmRSS:"]
-}
-
 // procStatus reads the kB figures of /proc/<pid>/status in bytes, by
-// their field name with its colon ("VmRSS:"); nil when it cannot.
+// their field name with its colon ("VmHWM:" is the peak RSS, "VmRSS:" the
+// RSS now); nil when it cannot.
 func procStatus(pid int) map[string]int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
