@@ -43,6 +43,8 @@ type results struct {
 	// and the peak before the final /metrics scrape (whose gathering of
 	// every container series is itself a spike).
 	heapInuse, stackInuse int64
+	heapGoal              int64   // the heap size at which the next GC starts
+	gogc                  float64 // the GC's percent: the live heap is about heapGoal/(1+gogc/100)
 	goroutines            int
 	gcPerSec              float64
 	peakBeforeScrape      int64
@@ -101,6 +103,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.peakBeforeScrape = procStatus(m.pid())["VmHWM:"]
 	api1 := scrape(m.metrics)
 	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
+	res.heapGoal, res.gogc = api1.heapGoal, api1.gogc
 	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
 	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
 	st := procStatus(m.pid())
@@ -200,6 +203,8 @@ type apiCounts struct {
 	patch, post, get      float64
 	lagP99                string
 	heapInuse, stackInuse int64
+	heapGoal              int64
+	gogc                  float64
 	goroutines            int
 	gcCount               float64
 }
@@ -242,6 +247,10 @@ func scrape(addr string) apiCounts {
 			out.heapInuse = int64(value)
 		case name == "go_memstats_stack_inuse_bytes":
 			out.stackInuse = int64(value)
+		case name == "go_memstats_next_gc_bytes":
+			out.heapGoal = int64(value)
+		case name == "go_gc_gogc_percent":
+			out.gogc = value
 		case name == "go_goroutines":
 			out.goroutines = int(value)
 		case name == "go_gc_duration_seconds_count":

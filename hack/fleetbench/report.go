@@ -41,12 +41,25 @@ func writeReport(out io.Writer, o options, r *results) {
 	row("  of RSS now, mapped from files", fmt.Sprintf("%.0f MiB (the binary's pages)", mib(r.fileRSS)), "", true)
 	row("  peak RSS before the last scrape", fmt.Sprintf("%.0f MiB", mib(r.peakBeforeScrape)), "", true)
 	row("  Go heap in use / stacks", fmt.Sprintf("%.0f / %.0f MiB", mib(r.heapInuse), mib(r.stackInuse)), "", true)
+	row("  Go heap goal (next GC) / live", heapGoal(r), "", true)
 	row("  goroutines / GC cycles per s", fmt.Sprintf("%d / %.2f", r.goroutines, r.gcPerSec), "", true)
 	row("TLS handshakes/s full / resumed", fmt.Sprintf("%.2f / %.1f", r.fullPerSec, r.resPerSec), "", true)
 	row("manager sockets mean / max", fmt.Sprintf("%.0f / %d", r.socketsMean, r.socketsMax), "", true)
 	row("fleet connections open (mean)", fmt.Sprintf("%.0f", r.fleetOpenMean), "", true)
 	row("API writes/s PATCH / POST", fmt.Sprintf("%.1f / %.1f", r.patchPerSec, r.postPerSec), "", true)
 	row("API reads/s GET", fmt.Sprintf("%.1f", r.getPerSec), "", true)
+}
+
+// heapGoal is the Go heap size at which the next collection starts, and
+// the live heap it implies: the goal is the live heap after the last
+// collection grown by GOGC percent (when no GOMEMLIMIT lowers it), so it
+// says how much of the RSS is the manager's data and how much the GC's
+// headroom.
+func heapGoal(r *results) string {
+	if r.gogc <= 0 {
+		return fmt.Sprintf("%.0f MiB", mib(r.heapGoal))
+	}
+	return fmt.Sprintf("%.0f / ~%.0f MiB (GOGC %.0f)", mib(r.heapGoal), mib(r.heapGoal)/(1+r.gogc/100), r.gogc)
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
