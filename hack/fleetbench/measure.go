@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -45,6 +46,7 @@ type results struct {
 	heapInuse, stackInuse int64
 	heapGoal              int64   // the heap size at which the next GC starts
 	gogc                  float64 // the GC's percent: the live heap is about heapGoal/(1+gogc/100)
+	softLimit             bool    // a GOMEMLIMIT is set, which may hold the goal below that
 	goroutines            int
 	gcPerSec              float64
 	peakBeforeScrape      int64
@@ -103,7 +105,7 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 	res.peakBeforeScrape = procStatus(m.pid())["VmHWM:"]
 	api1 := scrape(m.metrics)
 	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
-	res.heapGoal, res.gogc = api1.heapGoal, api1.gogc
+	res.heapGoal, res.gogc, res.softLimit = api1.heapGoal, api1.gogc, api1.softLimit
 	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
 	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
 	st := procStatus(m.pid())
@@ -205,6 +207,7 @@ type apiCounts struct {
 	heapInuse, stackInuse int64
 	heapGoal              int64
 	gogc                  float64
+	softLimit             bool
 	goroutines            int
 	gcCount               float64
 }
@@ -251,6 +254,8 @@ func scrape(addr string) apiCounts {
 			out.heapGoal = int64(value)
 		case name == "go_gc_gogc_percent":
 			out.gogc = value
+		case name == "go_gc_gomemlimit_bytes":
+			out.softLimit = value < math.MaxInt64 // the runtime's "no limit"
 		case name == "go_goroutines":
 			out.goroutines = int(value)
 		case name == "go_gc_duration_seconds_count":

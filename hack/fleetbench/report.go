@@ -52,12 +52,16 @@ func writeReport(out io.Writer, o options, r *results) {
 
 // heapGoal is the Go heap size at which the next collection starts, and
 // the live heap it implies: the goal is the live heap after the last
-// collection grown by GOGC percent (when no GOMEMLIMIT lowers it), so it
-// says how much of the RSS is the manager's data and how much the GC's
-// headroom.
+// collection grown by GOGC percent, so it says how much of the RSS is the
+// manager's data and how much the GC's headroom. A GOMEMLIMIT may hold the
+// goal below that, and GOGC=off has no such goal: then the live heap is
+// not derived.
 func heapGoal(r *results) string {
-	if r.gogc <= 0 {
-		return fmt.Sprintf("%.0f MiB", mib(r.heapGoal))
+	switch {
+	case r.softLimit:
+		return fmt.Sprintf("%.0f MiB (a GOMEMLIMIT is set: live not derived)", mib(r.heapGoal))
+	case r.gogc <= 0:
+		return fmt.Sprintf("%.0f MiB (GOGC off: live not derived)", mib(r.heapGoal))
 	}
 	return fmt.Sprintf("%.0f / ~%.0f MiB (GOGC %.0f)", mib(r.heapGoal), mib(r.heapGoal)/(1+r.gogc/100), r.gogc)
 }
