@@ -14,7 +14,8 @@
 #  3. the fleet: one manager (bin/manager, default flags) holding -fleet-hosts
 #     fake mutual-TLS Engines (hack/fakefleet, its own process) on its own
 #     envtest API server (hack/fleetbench): CPU, peak RSS, poll age,
-#     handshakes, sockets and API writes.
+#     handshakes, sockets and API writes; -fleet-replicas N runs N managers
+#     with --sharding instead, with the per-process figures of each.
 # Arguments starting with -fleet- go to the fleet benchmark without the
 # prefix; -only snapshot|fleet runs one part; the rest go to the snapshot
 # benchmark, e.g.
@@ -43,7 +44,7 @@ if [[ "$only" == "fleet" ]]; then
   go build -o "$bin_dir/manager" ./cmd
   go build -o "$bin_dir/fakefleet" ./hack/fakefleet
   go build -o "$bin_dir/fleetbench" ./hack/fleetbench
-  echo "== fleet: one manager, fake mutual-TLS Engines, envtest API server"
+  echo "== fleet: dockwatch manager (-fleet-replicas: several, sharding), fake mutual-TLS Engines, envtest API server"
   "$bin_dir/fleetbench" -manager "$bin_dir/manager" -fakefleet "$bin_dir/fakefleet" -assets "$(hack/setup-envtest.sh)" ${fleet_args[@]+"${fleet_args[@]}"}
   exit 0
 fi
@@ -65,6 +66,6 @@ if [[ "$only" != "snapshot" ]]; then
   go build -o "$bin_dir/manager" ./cmd
   go build -o "$bin_dir/fakefleet" ./hack/fakefleet
   go build -o "$bin_dir/fleetbench" ./hack/fleetbench
-  echo "== fleet: one manager, fake mutual-TLS Engines, envtest API server"
+  echo "== fleet: dockwatch manager (-fleet-replicas: several, sharding), fake mutual-TLS Engines, envtest API server"
   "$bin_dir/fleetbench" -manager "$bin_dir/manager" -fakefleet "$bin_dir/fakefleet" -assets "$(hack/setup-envtest.sh)" ${fleet_args[@]+"${fleet_args[@]}"}
 fi

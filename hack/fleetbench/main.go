@@ -1,5 +1,6 @@
 // Command fleetbench measures one dockwatch manager holding a fleet of
-// fake Docker Engines, as `make bench` does in its fleet section. It starts
+// fake Docker Engines, as `make bench` does in its fleet section (or, with
+// -replicas, several manager replicas sharding it). It starts
 // its own control plane (envtest's kube-apiserver and etcd, from
 // hack/setup-envtest.sh), the fake fleet as a separate process
 // (hack/fakefleet, mutual TLS), one docker-machine Secret and one
@@ -17,7 +18,10 @@
 //
 //   - API server writes per second (the manager's rest_client_requests_total).
 //
-//     go run ./hack/fleetbench -manager bin/manager -fakefleet bin/fakefleet -hosts 1000
+// With -replicas N, N managers run with --sharding and the per-process
+// figures are given for each.
+//
+//	go run ./hack/fleetbench -manager bin/manager -fakefleet bin/fakefleet -hosts 1000
 package main
 
 import (
@@ -42,6 +46,7 @@ type options struct {
 	assets                  string
 	managerArgs             string
 	managerEnv              string
+	replicas                int
 	pprof                   bool
 }
 
@@ -78,12 +83,13 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver and etcd (default: hack/setup-envtest.sh)")
 	fs.StringVar(&o.managerArgs, "manager-args", "", "extra manager flags, space-separated (default none: the manager's defaults)")
 	fs.StringVar(&o.managerEnv, "manager-env", "", "extra environment of the manager, space-separated NAME=value (default none: Go's defaults, as outside a memory cgroup; in a pod the manager sets GOMEMLIMIT to 90% of its memory limit, see Sizing the manager in the README)")
+	fs.IntVar(&o.replicas, "replicas", 1, "manager processes; above 1 they run with --sharding and split the hosts")
 	fs.BoolVar(&o.pprof, "pprof", false, "serve the manager's pprof on 127.0.0.1 and save a CPU profile of the window and a heap profile at its end")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.hosts < 1 || o.containers < 1 || o.busy > o.containers || o.window <= 0 || fs.NArg() > 0 {
-		return o, fmt.Errorf("want -hosts >= 1, -containers >= 1, -busy <= -containers, -window > 0 and no arguments")
+	if o.hosts < 1 || o.containers < 1 || o.busy > o.containers || o.window <= 0 || o.replicas < 1 || fs.NArg() > 0 {
+		return o, fmt.Errorf("want -hosts >= 1, -containers >= 1, -busy <= -containers, -window > 0, -replicas >= 1 and no arguments")
 	}
 	return o, nil
 }
@@ -106,26 +112,34 @@ func run(ctx context.Context, o options, out, logw io.Writer) error {
 	if err := createHosts(ctx, env, fleet, o, logf); err != nil {
 		return err
 	}
-	mgr, err := startManager(env, o, logf)
+	managers, err := startManagers(env, o, logf)
+	defer func() {
+		for _, m := range managers {
+			m.stop()
+		}
+	}()
 	if err != nil {
 		return err
 	}
-	defer mgr.stop()
-	logf("manager pid %d started; warming up for %s", mgr.pid(), o.warmup)
+	logf("%s started; warming up for %s", replicasLine(o.replicas), o.warmup)
 	if err := sleepCtx(ctx, o.warmup); err != nil {
 		return err
 	}
 	var profiled sync.WaitGroup
-	if o.pprof { // the CPU profile covers the window
-		profiled.Go(func() { mgr.saveProfile(fmt.Sprintf("profile?seconds=%d", int(o.window.Seconds())), "cpu", logf) })
+	if o.pprof { // the CPU profiles cover the window
+		for _, m := range managers {
+			profiled.Go(func() { m.saveProfile(fmt.Sprintf("profile?seconds=%d", int(o.window.Seconds())), "cpu", logf) })
+		}
 	}
-	res, err := measure(ctx, env, fleet, mgr, o, logf)
+	res, err := measure(ctx, env, fleet, managers, o, logf)
 	profiled.Wait()
 	if err != nil {
 		return err
 	}
 	if o.pprof {
-		mgr.saveProfile("heap", "heap", logf)
+		for _, m := range managers {
+			m.saveProfile("heap", "heap", logf)
+		}
 	}
 	writeReport(out, o, res)
 	return nil

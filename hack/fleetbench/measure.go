@@ -22,24 +22,33 @@ import (
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
 const clockTicks = 100
 
-// results are the figures of one measurement window.
+// results are the figures of one measurement window: the fleet's, and
+// each manager replica's.
 type results struct {
 	window                time.Duration
-	cpuCores              float64
-	peakRSS, rss          int64 // bytes, in the window
-	fileRSS               int64 // bytes of rss mapped from files (the binary's pages) at the end
-	startupPeakRSS        int64 // bytes, from start to the window
 	ages                  []time.Duration
 	notReady, neverPoll   int // worst sample
 	fullPerSec, resPerSec float64
-	socketsMean           float64
-	socketsMax            int
 	fleetOpenMean         float64
-	patchPerSec           float64
+	patchPerSec           float64 // all replicas
 	postPerSec            float64
 	getPerSec             float64 // uncached reads (Secrets, status lists the cache leaves out), informer lists and watches
-	lagP99                string
 	load                  [2]string
+	replicas              []replicaResults
+}
+
+// replicaResults are one manager process's figures of the window.
+type replicaResults struct {
+	cpuCores       float64
+	peakRSS, rss   int64 // bytes, in the window
+	rssMedian      int64 // of VmRSS, sampled about once a second in the window
+	fileRSS        int64 // bytes of rss mapped from files (the binary's pages) at the end
+	startupPeakRSS int64 // bytes, from start to the window
+	socketsMean    float64
+	socketsMax     int
+	lagP99         string
+	hostsOwned     int // with --sharding, at the end; members is the group's size it saw
+	members        int
 	// Where the RSS goes, from the manager's Go runtime metrics at the end,
 	// and the peak before the final /metrics scrape (whose gathering of
 	// every container series is itself a spike).
@@ -50,38 +59,31 @@ type results struct {
 	goroutines            int
 	gcPerSec              float64
 	peakBeforeScrape      int64
-	rssMedian             int64 // of VmRSS, sampled about once a second in the window
 }
 
-// measure samples the manager, the fleet and the DockerHosts over the window.
-func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc, o options, logf func(string, ...any)) (*results, error) {
+// measure samples the managers, the fleet and the DockerHosts over the window.
+func measure(ctx context.Context, cp *controlPlane, f *fleetProc, managers []*managerProc, o options, logf func(string, ...any)) (*results, error) {
 	res := &results{window: o.window, load: [2]string{loadavg(), ""}}
-	cpu0, err := cpuTicks(m.pid())
-	if err != nil {
-		return nil, err
+	probes := make([]*probe, len(managers))
+	for i, m := range managers {
+		var err error
+		if probes[i], err = startProbe(m, logf); err != nil {
+			return nil, err
+		}
 	}
 	fc0, err := f.counters()
 	if err != nil {
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
-	api0 := scrape(m.metrics)
-	res.startupPeakRSS = procStatus(m.pid())["VmHWM:"]
-	if err := resetPeakRSS(m.pid()); err != nil {
-		logf("peak RSS of the window includes start-up: %v", err)
-	}
 	start := time.Now()
-	var sockets, open []int
-	var rss []int64 // VmRSS, about once a second
+	var open []int
 	nextAges := start
 	for time.Since(start) < o.window {
-		if n, err := socketCount(m.pid()); err == nil {
-			sockets = append(sockets, n)
+		for _, p := range probes {
+			p.sample()
 		}
 		if c, err := f.counters(); err == nil {
 			open = append(open, int(c.OpenConns))
-		}
-		if now := procStatus(m.pid())["VmRSS:"]; now > 0 {
-			rss = append(rss, now)
 		}
 		if time.Now().After(nextAges) {
 			if err := sampleAges(ctx, cp.client, res); err != nil {
@@ -94,33 +96,82 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, m *managerProc
 		}
 	}
 	elapsed := time.Since(start).Seconds()
-	cpu1, err := cpuTicks(m.pid())
-	if err != nil {
-		return nil, err
-	}
 	fc1, err := f.counters()
 	if err != nil {
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
-	res.peakBeforeScrape = procStatus(m.pid())["VmHWM:"]
-	api1 := scrape(m.metrics)
-	res.heapInuse, res.stackInuse, res.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
-	res.heapGoal, res.gogc, res.softLimit = api1.heapGoal, api1.gogc, api1.softLimit
-	res.gcPerSec = (api1.gcCount - api0.gcCount) / elapsed
-	res.cpuCores = float64(cpu1-cpu0) / clockTicks / elapsed
-	st := procStatus(m.pid())
-	res.peakRSS, res.rss, res.fileRSS = st["VmHWM:"], st["VmRSS:"], st["RssFile:"]
+	for _, p := range probes {
+		api, err := p.finish(elapsed)
+		if err != nil {
+			return nil, err
+		}
+		res.replicas = append(res.replicas, p.res)
+		res.patchPerSec += api.patch / elapsed
+		res.postPerSec += api.post / elapsed
+		res.getPerSec += api.get / elapsed
+	}
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
 	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
-	res.socketsMean, res.socketsMax = meanMax(sockets)
-	res.rssMedian = percentile(rss, 0.50)
 	res.fleetOpenMean, _ = meanMax(open)
-	res.patchPerSec = (api1.patch - api0.patch) / elapsed
-	res.postPerSec = (api1.post - api0.post) / elapsed
-	res.getPerSec = (api1.get - api0.get) / elapsed
-	res.lagP99 = api1.lagP99
 	res.load[1] = loadavg()
 	return res, nil
+}
+
+// probe samples one manager process over the window.
+type probe struct {
+	m       *managerProc
+	cpu0    int64
+	api0    apiCounts
+	sockets []int
+	rss     []int64 // VmRSS, about once a second
+	res     replicaResults
+}
+
+// startProbe reads the manager's counters as the window opens and restarts
+// its peak RSS, so the window's peak is told apart from start-up's.
+func startProbe(m *managerProc, logf func(string, ...any)) (*probe, error) {
+	cpu0, err := cpuTicks(m.pid())
+	if err != nil {
+		return nil, err
+	}
+	p := &probe{m: m, cpu0: cpu0, api0: scrape(m.metrics)}
+	p.res.startupPeakRSS = procStatus(m.pid())["VmHWM:"]
+	if err := resetPeakRSS(m.pid()); err != nil {
+		logf("peak RSS of the window includes start-up: %v", err)
+	}
+	return p, nil
+}
+
+// sample records the manager's sockets and RSS now.
+func (p *probe) sample() {
+	if n, err := socketCount(p.m.pid()); err == nil {
+		p.sockets = append(p.sockets, n)
+	}
+	if now := procStatus(p.m.pid())["VmRSS:"]; now > 0 {
+		p.rss = append(p.rss, now)
+	}
+}
+
+// finish closes the window after elapsed seconds: it fills p.res and
+// returns the API requests the manager made in the window.
+func (p *probe) finish(elapsed float64) (apiCounts, error) {
+	cpu1, err := cpuTicks(p.m.pid())
+	if err != nil {
+		return apiCounts{}, err
+	}
+	r := &p.res
+	r.peakBeforeScrape = procStatus(p.m.pid())["VmHWM:"]
+	api1 := scrape(p.m.metrics)
+	r.cpuCores = float64(cpu1-p.cpu0) / clockTicks / elapsed
+	r.heapInuse, r.stackInuse, r.goroutines = api1.heapInuse, api1.stackInuse, api1.goroutines
+	r.heapGoal, r.gogc, r.softLimit = api1.heapGoal, api1.gogc, api1.softLimit
+	r.gcPerSec = (api1.gcCount - p.api0.gcCount) / elapsed
+	r.lagP99, r.hostsOwned, r.members = api1.lagP99, api1.hostsOwned, api1.members
+	st := procStatus(p.m.pid())
+	r.peakRSS, r.rss, r.fileRSS = st["VmHWM:"], st["VmRSS:"], st["RssFile:"]
+	r.socketsMean, r.socketsMax = meanMax(p.sockets)
+	r.rssMedian = percentile(p.rss, 0.50)
+	return apiCounts{patch: api1.patch - p.api0.patch, post: api1.post - p.api0.post, get: api1.get - p.api0.get}, nil
 }
 
 // sampleAges reads every DockerHost and records now - lastPollTime.
@@ -210,6 +261,7 @@ type apiCounts struct {
 	softLimit             bool
 	goroutines            int
 	gcCount               float64
+	hostsOwned, members   int // with --sharding
 }
 
 // scrape reads the manager's metrics endpoint.
@@ -260,6 +312,10 @@ func scrape(addr string) apiCounts {
 			out.goroutines = int(value)
 		case name == "go_gc_duration_seconds_count":
 			out.gcCount = value
+		case name == "dockwatch_shard_hosts_owned":
+			out.hostsOwned = int(value)
+		case name == "dockwatch_shard_members":
+			out.members = int(value)
 		}
 	}
 	out.lagP99 = quantileBucket(buckets, 0.99)

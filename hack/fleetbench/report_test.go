@@ -8,13 +8,13 @@ import "testing"
 func TestHeapGoalDerivesTheLiveHeapOnlyWhereTheGoalImpliesIt(t *testing.T) {
 	tests := []struct {
 		name string
-		r    results
+		r    replicaResults
 		want string
 	}{
-		{"GOGC 100", results{heapGoal: 196 << 20, gogc: 100}, "196 / ~98 MiB (GOGC 100)"},
-		{"GOGC 50", results{heapGoal: 150 << 20, gogc: 50}, "150 / ~100 MiB (GOGC 50)"},
-		{"a soft limit", results{heapGoal: 170 << 20, gogc: 100, softLimit: true}, "170 MiB (a GOMEMLIMIT is set: live not derived)"},
-		{"GOGC off", results{heapGoal: 4 << 20, gogc: -1}, "4 MiB (GOGC off: live not derived)"},
+		{"GOGC 100", replicaResults{heapGoal: 196 << 20, gogc: 100}, "196 / ~98 MiB (GOGC 100)"},
+		{"GOGC 50", replicaResults{heapGoal: 150 << 20, gogc: 50}, "150 / ~100 MiB (GOGC 50)"},
+		{"a soft limit", replicaResults{heapGoal: 170 << 20, gogc: 100, softLimit: true}, "170 MiB (a GOMEMLIMIT is set: live not derived)"},
+		{"GOGC off", replicaResults{heapGoal: 4 << 20, gogc: -1}, "4 MiB (GOGC off: live not derived)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -207,11 +207,30 @@ type managerProc struct {
 	log            *os.File
 }
 
+// startManagers starts o.replicas managers; on error, those it started
+// are returned for the caller to stop.
+func startManagers(cp *controlPlane, o options, logf func(string, ...any)) ([]*managerProc, error) {
+	var managers []*managerProc
+	for i := range o.replicas {
+		m, err := startManager(cp, o, i, logf)
+		if err != nil {
+			return managers, err
+		}
+		managers = append(managers, m)
+	}
+	return managers, nil
+}
+
 // startManager runs the manager binary with its default flags, but for
-// loopback metrics (scraped for API writes) and, if asked, pprof.
-func startManager(cp *controlPlane, o options, logf func(string, ...any)) (*managerProc, error) {
+// loopback metrics (scraped for API writes), if asked pprof, and when
+// there are several replicas, sharding with Leases in the benchmark's
+// namespace, replica i under its own identity.
+func startManager(cp *controlPlane, o options, i int, logf func(string, ...any)) (*managerProc, error) {
 	m := &managerProc{metrics: freeAddr()}
 	args := []string{"--metrics-bind-address", m.metrics, "--health-probe-bind-address", "0"}
+	if o.replicas > 1 {
+		args = append(args, "--sharding", "--shard-lease-namespace", benchNamespace, "--shard-identity", fmt.Sprintf("fleetbench-%d", i))
+	}
 	if o.pprof {
 		m.pprof = freeAddr()
 		args = append(args, "--pprof-bind-address", m.pprof)
@@ -227,7 +246,7 @@ func startManager(cp *controlPlane, o options, logf func(string, ...any)) (*mana
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.managerBin, err)
 	}
-	logf("manager log: %s (args %s, env %s)", m.log.Name(), strings.Join(args, " "), o.managerEnv)
+	logf("manager pid %d, log: %s (args %s, env %s)", m.pid(), m.log.Name(), strings.Join(args, " "), o.managerEnv)
 	return m, nil
 }
 
