@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 // TestHeapGoalDerivesTheLiveHeapOnlyWhereTheGoalImpliesIt: GOGC alone sets
 // the goal to the live heap grown by GOGC percent; a soft memory limit or
@@ -22,5 +26,37 @@ func TestHeapGoalDerivesTheLiveHeapOnlyWhereTheGoalImpliesIt(t *testing.T) {
 				t.Errorf("heapGoal = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReportJudgesEachReplicaOnItsOwnFigures: with several replicas the
+// per-process targets are each replica's, and the fleet's rows appear once.
+func TestReportJudgesEachReplicaOnItsOwnFigures(t *testing.T) {
+	r := &results{
+		ages: []time.Duration{20 * time.Second, 30 * time.Second},
+		replicas: []replicaResults{
+			{cpuCores: 0.3, peakRSS: 150 << 20, hostsOwned: 480, members: 2},
+			{cpuCores: 0.3, peakRSS: 250 << 20, hostsOwned: 520, members: 2},
+		},
+	}
+	var out strings.Builder
+	writeReport(&out, options{hosts: 1000, containers: 50, replicas: 2}, r)
+	text := out.String()
+	for _, want := range []string{"2 manager replicas (--sharding)", "replica 1 of 2: 480 hosts owned", "replica 2 of 2: 520 hosts owned"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	var verdicts []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, "manager peak RSS in the window") {
+			verdicts = append(verdicts, strings.Fields(line)[len(strings.Fields(line))-1])
+		}
+	}
+	if strings.Join(verdicts, ",") != "met,MISSED" {
+		t.Errorf("peak RSS verdicts = %v, want [met MISSED]:\n%s", verdicts, text)
+	}
+	if n := strings.Count(text, "poll age p50 / p99"); n != 1 {
+		t.Errorf("the fleet's poll age appears %d times, want once", n)
 	}
 }
