@@ -3,6 +3,8 @@ package controllers
 import (
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	dockwatchv1 "github.com/dockwatch/dockwatch/api/v1alpha1"
 )
 
@@ -21,12 +23,12 @@ const firstPollWait = time.Second
 // 2 cores), and the start-up peak of memory was that burst's. Hosts that
 // have been polled are never held back: they keep their schedule.
 type FirstPolls struct {
-	slots chan struct{}
+	slots *semaphore.Weighted
 }
 
 // NewFirstPolls allows n first polls at once (at least one).
 func NewFirstPolls(n int) *FirstPolls {
-	return &FirstPolls{slots: make(chan struct{}, max(1, n))}
+	return &FirstPolls{slots: semaphore.NewWeighted(int64(max(1, n)))}
 }
 
 // tryStart takes a slot for host's poll. A host that was polled before
@@ -36,10 +38,8 @@ func (f *FirstPolls) tryStart(host *dockwatchv1.DockerHost) (release func(), ok 
 	if f == nil || host.Status.LastPollTime != nil {
 		return func() {}, true
 	}
-	select {
-	case f.slots <- struct{}{}:
-		return func() { <-f.slots }, true
-	default:
+	if !f.slots.TryAcquire(1) {
 		return nil, false
 	}
+	return func() { f.slots.Release(1) }, true
 }

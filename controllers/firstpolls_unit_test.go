@@ -41,8 +41,12 @@ func TestFirstPollsBoundOnlyHostsNeverPolled(t *testing.T) {
 	if _, ok := f.tryStart(fresh); !ok {
 		t.Fatal("a released slot was not given back")
 	}
-	if got := cap(NewFirstPolls(0).slots); got != 1 {
-		t.Errorf("NewFirstPolls(0) has %d slots, want 1", got)
+	atLeastOne := NewFirstPolls(0)
+	if _, ok := atLeastOne.tryStart(fresh); !ok {
+		t.Error("NewFirstPolls(0) allowed no first poll, want one")
+	}
+	if _, ok := atLeastOne.tryStart(fresh); ok {
+		t.Error("NewFirstPolls(0) allowed two first polls, want one")
 	}
 }
 
