@@ -124,7 +124,6 @@ func run(f flags) error {
 		Lifecycle:   controllers.NewLifecycleMemory(),
 		Metrics:     dockwatchMetrics,
 		Scope:       scope,
-		FirstPolls:  controllers.NewFirstPolls(f.concurrency / 4),
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: f.concurrency, RetryMaxDelay: f.retryMaxDelay}
 	if f.shard.enabled {

@@ -56,9 +56,6 @@ type DockerHostReconciler struct {
 	// Shard, when set, narrows Scope to the hosts this replica owns in a
 	// sharded deployment (see Shard); nil polls every host in scope.
 	Shard ShardOwner
-	// FirstPolls bounds the hosts polled for the first time at once; nil
-	// bounds nothing.
-	FirstPolls *FirstPolls
 }
 
 // ShardOwner says whether this replica polls a host.
@@ -147,11 +144,6 @@ func (r *DockerHostReconciler) reconcile(ctx context.Context, host *dockwatchv1.
 	if wait := untilPollDue(host, r.Clock.Now()); (reused || !known) && wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	release, ok := r.FirstPolls.tryStart(host)
-	if !ok {
-		return ctrl.Result{RequeueAfter: firstPollWait}, nil
-	}
-	defer release()
 	previousPoll := host.Status.LastPollTime
 
 	snap, took, err := r.poll(ctx, host, conn, selection)
