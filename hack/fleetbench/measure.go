@@ -101,14 +101,14 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, managers []*ma
 		return nil, fmt.Errorf("fleet counters: %w", err)
 	}
 	for _, p := range probes {
-		api, err := p.finish(elapsed)
+		rates, err := p.finish()
 		if err != nil {
 			return nil, err
 		}
 		res.replicas = append(res.replicas, p.res)
-		res.patchPerSec += api.patch / elapsed
-		res.postPerSec += api.post / elapsed
-		res.getPerSec += api.get / elapsed
+		res.patchPerSec += rates.patch
+		res.postPerSec += rates.post
+		res.getPerSec += rates.get
 	}
 	res.fullPerSec = float64(fc1.FullHandshakes-fc0.FullHandshakes) / elapsed
 	res.resPerSec = float64(fc1.ResumedHandshakes-fc0.ResumedHandshakes) / elapsed
@@ -117,28 +117,37 @@ func measure(ctx context.Context, cp *controlPlane, f *fleetProc, managers []*ma
 	return res, nil
 }
 
-// probe samples one manager process over the window.
+// probe samples one manager process over its own window: from just after
+// the /metrics scrape that opens it to just before the one that closes it,
+// so neither scrape (gathering every container series costs the manager
+// CPU and memory) counts, and with several replicas one replica's scrapes
+// do not stretch another's window.
 type probe struct {
 	m       *managerProc
 	cpu0    int64
+	t0      time.Time
 	api0    apiCounts
 	sockets []int
 	rss     []int64 // VmRSS, about once a second
 	res     replicaResults
 }
 
+// requestRates are a manager's API requests per second in its window.
+type requestRates struct{ patch, post, get float64 }
+
 // startProbe reads the manager's counters as the window opens and restarts
 // its peak RSS, so the window's peak is told apart from start-up's.
 func startProbe(m *managerProc, logf func(string, ...any)) (*probe, error) {
-	cpu0, err := cpuTicks(m.pid())
-	if err != nil {
-		return nil, err
-	}
-	p := &probe{m: m, cpu0: cpu0, api0: scrape(m.metrics)}
+	p := &probe{m: m, api0: scrape(m.metrics)}
 	p.res.startupPeakRSS = procStatus(m.pid())["VmHWM:"]
 	if err := resetPeakRSS(m.pid()); err != nil {
 		logf("peak RSS of the window includes start-up: %v", err)
 	}
+	var err error
+	if p.cpu0, err = cpuTicks(m.pid()); err != nil {
+		return nil, err
+	}
+	p.t0 = time.Now()
 	return p, nil
 }
 
@@ -152,13 +161,14 @@ func (p *probe) sample() {
 	}
 }
 
-// finish closes the window after elapsed seconds: it fills p.res and
-// returns the API requests the manager made in the window.
-func (p *probe) finish(elapsed float64) (apiCounts, error) {
+// finish closes the probe's window: it fills p.res and returns the API
+// requests the manager made per second.
+func (p *probe) finish() (requestRates, error) {
 	cpu1, err := cpuTicks(p.m.pid())
 	if err != nil {
-		return apiCounts{}, err
+		return requestRates{}, err
 	}
+	elapsed := time.Since(p.t0).Seconds()
 	r := &p.res
 	r.peakBeforeScrape = procStatus(p.m.pid())["VmHWM:"]
 	api1 := scrape(p.m.metrics)
@@ -171,7 +181,11 @@ func (p *probe) finish(elapsed float64) (apiCounts, error) {
 	r.peakRSS, r.rss, r.fileRSS = st["VmHWM:"], st["VmRSS:"], st["RssFile:"]
 	r.socketsMean, r.socketsMax = meanMax(p.sockets)
 	r.rssMedian = percentile(p.rss, 0.50)
-	return apiCounts{patch: api1.patch - p.api0.patch, post: api1.post - p.api0.post, get: api1.get - p.api0.get}, nil
+	return requestRates{
+		patch: (api1.patch - p.api0.patch) / elapsed,
+		post:  (api1.post - p.api0.post) / elapsed,
+		get:   (api1.get - p.api0.get) / elapsed,
+	}, nil
 }
 
 // sampleAges reads every DockerHost and records now - lastPollTime.
