@@ -113,11 +113,7 @@ func run(ctx context.Context, o options, out, logw io.Writer) error {
 		return err
 	}
 	managers, err := startManagers(env, o, logf)
-	defer func() {
-		for _, m := range managers {
-			m.stop()
-		}
-	}()
+	defer func() { stopManagers(managers) }()
 	if err != nil {
 		return err
 	}

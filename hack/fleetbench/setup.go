@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -251,6 +252,17 @@ func startManager(cp *controlPlane, o options, i int, logf func(string, ...any))
 }
 
 func (m *managerProc) pid() int { return m.cmd.Process.Pid }
+
+// stopManagers stops every manager at once: stopped one by one, sharding
+// replicas would take over the hosts of each one stopped before them and
+// poll them while the benchmark tears down, and each stop may wait 15 s.
+func stopManagers(managers []*managerProc) {
+	var stopped sync.WaitGroup
+	for _, m := range managers {
+		stopped.Go(m.stop)
+	}
+	stopped.Wait()
+}
 
 func (m *managerProc) stop() {
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
