@@ -40,12 +40,17 @@ done
 bin_dir="$(mktemp -d)"
 trap 'rm -rf "$bin_dir"' EXIT
 
-if [[ "$only" == "fleet" ]]; then
+# run_fleet builds the manager, the fake fleet and the benchmark, and runs it.
+run_fleet() {
   go build -o "$bin_dir/manager" ./cmd
   go build -o "$bin_dir/fakefleet" ./hack/fakefleet
   go build -o "$bin_dir/fleetbench" ./hack/fleetbench
   echo "== fleet: dockwatch manager (-fleet-replicas: several, sharding), fake mutual-TLS Engines, envtest API server"
   "$bin_dir/fleetbench" -manager "$bin_dir/manager" -fakefleet "$bin_dir/fakefleet" -assets "$(hack/setup-envtest.sh)" ${fleet_args[@]+"${fleet_args[@]}"}
+}
+
+if [[ "$only" == "fleet" ]]; then
+  run_fleet
   exit 0
 fi
 
@@ -63,9 +68,5 @@ go build -o "$bin_dir/dockwatch-bench" ./hack/bench
 
 if [[ "$only" != "snapshot" ]]; then
   echo
-  go build -o "$bin_dir/manager" ./cmd
-  go build -o "$bin_dir/fakefleet" ./hack/fakefleet
-  go build -o "$bin_dir/fleetbench" ./hack/fleetbench
-  echo "== fleet: dockwatch manager (-fleet-replicas: several, sharding), fake mutual-TLS Engines, envtest API server"
-  "$bin_dir/fleetbench" -manager "$bin_dir/manager" -fakefleet "$bin_dir/fakefleet" -assets "$(hack/setup-envtest.sh)" ${fleet_args[@]+"${fleet_args[@]}"}
+  run_fleet
 fi
